@@ -1,0 +1,168 @@
+"""Typed pieces a scheme hands to the core: table and task declarations, rendered output."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+import polars as pl
+
+
+class DType(enum.StrEnum):
+    """Logical column types; each maps to one polars dtype in a written bundle."""
+
+    STRING = "string"
+    CATEGORY = "category"  # low-cardinality string (String, Categorical or Enum accepted)
+    INT = "int64"
+    FLOAT = "float64"
+    BOOL = "bool"
+    DATETIME = "datetime"  # naive, microseconds, UTC by convention
+    DATE = "date"
+
+    def polars(self) -> pl.DataType:
+        return {
+            DType.STRING: pl.String(),
+            DType.CATEGORY: pl.String(),
+            DType.INT: pl.Int64(),
+            DType.FLOAT: pl.Float64(),
+            DType.BOOL: pl.Boolean(),
+            DType.DATETIME: pl.Datetime("us"),
+            DType.DATE: pl.Date(),
+        }[self]
+
+    def accepts(self, dtype: pl.DataType) -> bool:
+        """Whether a column read back from Parquet matches this logical type."""
+        if self is DType.CATEGORY:
+            return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+        if self is DType.DATETIME:
+            return isinstance(dtype, pl.Datetime)
+        if self is DType.INT:
+            return dtype.is_integer()
+        return dtype == self.polars()
+
+
+def dtype_name(dtype: pl.DataType) -> str:
+    """Stable textual name of a polars dtype for manifests."""
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        return "categorical"
+    return str(dtype)
+
+
+@attrs.frozen
+class ColumnSpec:
+    name: str
+    dtype: DType
+    description: str = ""
+    nullable: bool = True
+
+
+@attrs.frozen
+class ForeignKey:
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+@attrs.frozen
+class TableSpec:
+    """A declared relational table.
+
+    ``time_order`` lists column pairs ``(earlier, later)`` that must satisfy earlier ≤ later
+    wherever both are set.
+    """
+
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    primary_key: str | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    time_order: tuple[tuple[str, str], ...] = ()
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+class TaskType(enum.StrEnum):
+    BINARY = "binary"
+    REGRESSION = "regression"
+
+
+SPLITS = ("train", "valid", "test")
+
+
+@attrs.frozen
+class TaskSpec:
+    """A prediction task: one row per ``row_unit`` at a snapshot; ``targets`` are the labels."""
+
+    name: str
+    task_type: TaskType
+    targets: tuple[str, ...]
+    row_unit: str
+    description: str = ""
+    id_columns: tuple[str, ...] = ("row_id",)
+
+
+@attrs.define
+class TaskOutput:
+    """A rendered task: its splits and the scheme's part of ``task_manifest.json``.
+
+    ``details`` carries snapshot rule, horizon, target semantics, leakage policy, split
+    strategy, ratios, cutoffs, stratification, grouping and exclusions; the core adds row
+    counts and prevalence or target summaries per split.
+    """
+
+    spec: TaskSpec
+    splits: dict[str, pl.DataFrame]
+    details: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class FeatureInfo:
+    """One row of ``feature_dictionary.csv``."""
+
+    feature_name: str
+    feature_group: str
+    dtype: str
+    entity_level: str
+    description: str
+    derived_from: str
+    window: str
+    leakage_risk: bool = False
+    available_in_public_mode: bool = True
+
+
+@attrs.frozen
+class CardSection:
+    """A markdown section of ``dataset_card.md``; ``instructor_only`` sections are dropped in
+    public bundles."""
+
+    title: str
+    body: str
+    instructor_only: bool = False
+
+
+@attrs.define
+class Rendered:
+    """Everything a scheme renders from a simulated world, at full (instructor) exposure.
+
+    ``truth`` maps a file name under ``metadata/`` to its content (dict/list → JSON,
+    str → text); it never reaches a public bundle. ``manifest_extra`` is public-safe scheme
+    information for the manifest; ``instructor_manifest_extra`` is added only for instructors.
+    """
+
+    tables: dict[str, pl.DataFrame]
+    tasks: dict[str, TaskOutput]
+    features: list[FeatureInfo]
+    truth: dict[str, Any] = attrs.field(factory=dict)
+    public_summary: dict[str, Any] = attrs.field(factory=dict)
+    card_sections: list[CardSection] = attrs.field(factory=list)
+    manifest_extra: dict[str, Any] = attrs.field(factory=dict)
+    instructor_manifest_extra: dict[str, Any] = attrs.field(factory=dict)

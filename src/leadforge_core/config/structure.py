@@ -1,0 +1,165 @@
+"""A strict cattrs converter: no silent coercion, unknown keys rejected, errors by dotted key.
+
+``3.7``, ``"12"`` and ``true`` are not integers; ``"1"`` is not a float; enums accept only
+their values. Errors come back as ``(dotted_key, message)`` pairs so the caller can attach the
+source line of each key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from leadforge_core.config import constraints
+
+T = TypeVar("T")
+
+
+class ValueProblem(ValueError):
+    """A single value of the wrong type or form."""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueProblem(f"expected an integer, got {_kind(value)}")
+    return int(value)
+
+
+def _float(value: Any, _: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueProblem(f"expected a number, got {_kind(value)}")
+    return float(value)
+
+
+def _str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected a string, got {_kind(value)}")
+    return str(value)
+
+
+def _bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueProblem(f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    for member in cls:
+        if member.value == value and type(member.value) is type(value):
+            return member
+    valid = ", ".join(str(m.value) for m in cls)
+    raise ValueProblem(f"expected one of {valid}, got {_kind(value)}")
+
+
+def _date(value: Any, _: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueProblem(f"expected a date (YYYY-MM-DD), got {value.isoformat()}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueProblem(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
+
+
+def _mapping_check(value: Any, cls: type) -> None:
+    if not isinstance(value, dict):
+        raise ValueProblem(f"expected a mapping of {cls.__name__} settings, got {_kind(value)}")
+
+
+def make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    # Predicates, not singledispatch: a StrEnum is a str subclass and must not match ``str``.
+    for exact, hook in ((int, _int), (float, _float), (str, _str), (bool, _bool), (dt.date, _date)):
+        conv.register_structure_hook_func(lambda t, exact=exact: t is exact, hook)
+    for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
+        conv.register_structure_hook(base, _enum)
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+
+    def attrs_hook_factory(cls: type) -> Any:
+        attrs.resolve_types(cls)
+        inner = conv.gen_structure_attrs_fromdict(cls)
+
+        def hook(value: Any, _: Any) -> Any:
+            _mapping_check(value, cls)
+            return inner(value, cls)
+
+        return hook
+
+    conv.register_structure_hook_factory(attrs.has, attrs_hook_factory)
+    return conv
+
+
+CONVERTER = make_converter()
+
+
+def _flatten(exc: BaseException, path: tuple[str, ...]) -> list[tuple[str, str]]:
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [(".".join((*path, k)), "unknown key") for k in sorted(exc.extra_fields)]
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        out: list[tuple[str, str]] = []
+        for sub in exc.exceptions:
+            sub_path = path
+            for note in getattr(sub, "__notes__", []):
+                if isinstance(note, AttributeValidationNote):
+                    sub_path = (*path, note.name)
+                elif isinstance(note, IterableValidationNote):
+                    sub_path = (*path, str(note.index))
+            out += _flatten(sub, sub_path)
+        return out
+    if isinstance(exc, KeyError):
+        return [(".".join(path), "required key missing")]
+    message = str(exc) if isinstance(exc, ValueProblem) else f"invalid value ({exc})"
+    return [(".".join(path), message)]
+
+
+def structure_strict(data: Any, cls: type[T], prefix: str = "") -> tuple[T | None, list[tuple[str, str]]]:
+    """Structure ``data`` into ``cls``; return the object (or ``None``) and any problems.
+
+    Problems are ``(dotted_key, message)`` with ``prefix`` prepended to every key.
+    """
+    base = tuple(p for p in prefix.split(".") if p)
+    try:
+        obj = CONVERTER.structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError, ValueProblem) as exc:
+        return None, _flatten(exc, base)
+    except (TypeError, ValueError) as exc:
+        return None, [(".".join(base), f"invalid value ({exc})")]
+    problems = [
+        (".".join((*base, k)) if k else ".".join(base), m)
+        for k, m in constraints.check(obj)
+    ]
+    return obj, problems
+
+
+def unstructure(obj: Any) -> Any:
+    return CONVERTER.unstructure(obj)

@@ -1,0 +1,38 @@
+"""Every hook a leadforge plugin can implement. Plugins are discovered through the
+``leadforge`` entry-point group; an entry point names a module or object carrying
+``@hookimpl`` functions."""
+
+from __future__ import annotations
+
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from leadforge_core.scheme import Scheme
+
+PROJECT = "leadforge"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def leadforge_register_schemes() -> list[type[Scheme]]:
+    """Called once when plugins load. Return the scheme classes this plugin provides.
+
+    Each class subclasses :class:`leadforge_core.scheme.Scheme` with a unique ``name`` and the
+    ``api_version`` it targets. A name already registered by another plugin is an error naming
+    both distributions.
+    """
+
+
+@hookspec
+def leadforge_register_recipes() -> list[Traversable | Path]:
+    """Called once when plugins load. Return recipe YAML files shipped with this plugin.
+
+    Files are usually package data (``importlib.resources.files(pkg) / "recipes" / "x.yaml"``)
+    so installing the plugin brings its recipes and uninstalling it removes them. Each
+    recipe's ``scheme`` must be registered by some plugin.
+    """

@@ -1,0 +1,46 @@
+"""Progress reporting protocol: schemes report phases and steps, the CLI draws them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+
+class Phase(Protocol):
+    def advance(self, n: int = 1) -> None: ...
+
+
+class Progress(Protocol):
+    """Receives phase starts and step counts; must never affect results."""
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Phase:
+        """Start a phase (``world``, ``simulation``, …); returns a handle to advance."""
+        ...
+
+    def end_phase(self, name: str) -> None: ...
+
+
+class _NullPhase:
+    def advance(self, n: int = 1) -> None:
+        return None
+
+
+class NullProgress:
+    """Progress that goes nowhere (API use, ``--quiet``)."""
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Phase:
+        return _NullPhase()
+
+    def end_phase(self, name: str) -> None:
+        return None
+
+
+@contextmanager
+def phase(progress: Progress, name: str, total: int | None = None, unit: str = "") -> Iterator[Phase]:
+    """``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``."""
+    handle = progress.phase(name, total, unit)
+    try:
+        yield handle
+    finally:
+        progress.end_phase(name)

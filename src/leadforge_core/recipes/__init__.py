@@ -1,0 +1,1 @@
+"""Recipes: a scheme's vertical instantiation (narrative, vocabularies, profiles, defaults)."""

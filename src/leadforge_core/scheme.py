@@ -1,0 +1,117 @@
+"""The scheme contract: what a generation scheme provides to the core pipeline.
+
+A scheme is a class registered by a plugin (``leadforge_register_schemes``). The core resolves
+its typed parameters, then calls, in order::
+
+    complete_params → build_world → simulate → render → (public) snapshot_cut → write → checks
+
+Schemes never write files and never filter by exposure themselves beyond ``snapshot_cut``;
+the core publishes, writes and validates.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+import polars as pl
+
+from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
+from leadforge_core.exposure import ExposureMode, ExposurePolicy
+from leadforge_core.progress import NullProgress, Progress
+from leadforge_core.rng import RandomStreams
+from leadforge_core.validation.findings import Check
+
+if TYPE_CHECKING:
+    from leadforge_core.recipes.model import Recipe
+    from leadforge_core.validation.view import BundleView
+
+#: Version of the scheme contract; a scheme declares the one it targets.
+API_VERSION = 1
+
+
+@attrs.frozen
+class SizeFlag:
+    """A CLI size flag (``--n-leads``) that sets a dotted parameter (``population.n_leads``)."""
+
+    option: str
+    path: str
+    help: str
+
+
+@attrs.define
+class RunContext:
+    """Everything a scheme may read while generating one bundle."""
+
+    seed: int
+    mode: ExposureMode
+    difficulty: str
+    params: Any
+    recipe: Recipe
+    streams: RandomStreams
+    progress: Progress = attrs.field(factory=NullProgress)
+
+
+class Scheme(abc.ABC):
+    """Base class for generation schemes. Subclasses set the class attributes below."""
+
+    #: Unique scheme name (``lead_scoring``); duplicates across plugins are an error.
+    name: ClassVar[str]
+    #: One-line human title.
+    title: ClassVar[str]
+    #: Contract version targeted; must equal :data:`API_VERSION`.
+    api_version: ClassVar[int] = API_VERSION
+    #: attrs class of the run parameters (every field has a default).
+    params_model: ClassVar[type[Any]]
+    #: attrs class of a recipe's ``world:`` section (narrative, vocabularies, profiles).
+    recipe_model: ClassVar[type[Any]]
+    #: CLI size flags offered by ``leadforge generate``.
+    size_flags: ClassVar[tuple[SizeFlag, ...]] = ()
+    #: Motif families selectable with ``--motif`` (sets the ``motif`` parameter).
+    motifs: ClassVar[tuple[str, ...]] = ()
+    #: What public bundles hide.
+    exposure: ClassVar[ExposurePolicy] = ExposurePolicy()
+
+    @abc.abstractmethod
+    def table_specs(self) -> list[TableSpec]:
+        """Declared schemas of every table, as in an instructor bundle."""
+
+    @abc.abstractmethod
+    def task_specs(self) -> list[TaskSpec]:
+        """Declared tasks."""
+
+    def complete_params(self, params: Any, recipe: Recipe, difficulty: str) -> Any:
+        """Fill derived parameters (for example sizes that scale with another) and check
+        cross-field consistency; raise :class:`~leadforge_core.errors.ConfigError` on conflict.
+        The returned object is what the manifest records."""
+        return params
+
+    @abc.abstractmethod
+    def build_world(self, ctx: RunContext) -> Any:
+        """Sample the population and hidden structure."""
+
+    @abc.abstractmethod
+    def simulate(self, world: Any, ctx: RunContext) -> Any:
+        """Run the mechanisms over time, reporting steps through ``ctx.progress``."""
+
+    @abc.abstractmethod
+    def render(self, world: Any, sim: Any, ctx: RunContext) -> Rendered:
+        """Render full-horizon tables, task splits, feature dictionary, card and truth."""
+
+    def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
+        """Public tables before column redaction: rows cut at snapshot anchors, as-of values.
+
+        Every returned row must exist (by primary key) in the instructor table; only columns
+        listed in ``exposure.as_of_columns`` may change value.
+        """
+        return dict(rendered.tables)
+
+    def checks(self) -> Sequence[Check]:
+        """Scheme-specific validation checks run by ``leadforge validate``."""
+        return ()
+
+    def inspect_summary(self, view: BundleView) -> dict[str, Any]:
+        """Scheme-aware extras for ``leadforge inspect``."""
+        return {}

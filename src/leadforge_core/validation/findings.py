@@ -1,0 +1,52 @@
+"""Structured validation results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from leadforge_core.validation.view import BundleView
+
+
+@attrs.frozen
+class Finding:
+    """One problem found in a bundle: which check, what, and where (file or table.column)."""
+
+    check: str
+    message: str
+    location: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "message": self.message, "location": self.location}
+
+    def __str__(self) -> str:
+        where = f" [{self.location}]" if self.location else ""
+        return f"{self.check}: {self.message}{where}"
+
+
+#: A check reads a bundle and yields findings; it must not raise for bad data.
+Check = Callable[["BundleView"], Iterable[Finding]]
+
+
+@attrs.define
+class Report:
+    """The outcome of validating one bundle."""
+
+    path: str
+    checks_run: list[str] = attrs.field(factory=list)
+    findings: list[Finding] = attrs.field(factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bundle": self.path,
+            "ok": self.ok,
+            "checks_run": self.checks_run,
+            "findings": [f.to_dict() for f in self.findings],
+        }
