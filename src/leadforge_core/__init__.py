@@ -9,6 +9,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+source"
 
+from leadforge_core.api import Generator, list_recipes
 from leadforge_core.bundle.model import (
     CardSection,
     ColumnSpec,
@@ -23,6 +24,7 @@ from leadforge_core.bundle.model import (
 )
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.hookspecs import hookimpl
+from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.scheme import API_VERSION, RunContext, Scheme, SizeFlag
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ExposureMode",
     "ExposurePolicy",
     "FeatureInfo",
+    "Generator",
     "ForeignKey",
     "Rendered",
     "RunContext",
@@ -42,6 +45,8 @@ __all__ = [
     "TaskOutput",
     "TaskSpec",
     "TaskType",
+    "WorldBundle",
     "__version__",
     "hookimpl",
+    "list_recipes",
 ]

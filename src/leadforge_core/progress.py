@@ -37,7 +37,9 @@ class NullProgress:
 
 
 @contextmanager
-def phase(progress: Progress, name: str, total: int | None = None, unit: str = "") -> Iterator[Phase]:
+def phase(
+    progress: Progress, name: str, total: int | None = None, unit: str = ""
+) -> Iterator[Phase]:
     """``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``."""
     handle = progress.phase(name, total, unit)
     try:

@@ -71,4 +71,3 @@ def blocked_draw(
     if not spans:
         return np.asarray(draw(streams.generator(name, 0), 0))
     return np.concatenate([o for o in out if o is not None])
-

@@ -73,6 +73,8 @@ class Scheme(abc.ABC):
     motifs: ClassVar[tuple[str, ...]] = ()
     #: What public bundles hide.
     exposure: ClassVar[ExposurePolicy] = ExposurePolicy()
+    #: Top-level params shown as "withheld" in public manifests (a chosen motif is hidden truth).
+    hidden_params: ClassVar[tuple[str, ...]] = ("motif",)
 
     @abc.abstractmethod
     def table_specs(self) -> list[TableSpec]:

@@ -18,8 +18,6 @@ class SplitStrategy(enum.StrEnum):
     RANDOM = "random"  # stratified on the label when there is one
 
 
-
-
 @attrs.define
 class SplitConfig:
     """How task rows are split; ratios must sum to 1."""
@@ -63,7 +61,10 @@ def assign_splits(
     """
     n = frame.height
     split = np.empty(n, dtype=object)
-    details: dict[str, Any] = {"strategy": str(config.strategy), "ratios": dict(zip(("train", "valid", "test"), config.ratios(), strict=True))}
+    details: dict[str, Any] = {
+        "strategy": str(config.strategy),
+        "ratios": dict(zip(("train", "valid", "test"), config.ratios(), strict=True)),
+    }
     if config.strategy is SplitStrategy.TEMPORAL:
         order = frame.select(pl.arg_sort_by([time_col, id_col])).to_series().to_numpy()
         a, b = _cut_points(n, config.ratios())
@@ -89,7 +90,11 @@ def assign_splits(
         labels = np.where(cum <= a, "train", np.where(cum <= b, "valid", "test"))
         # Ensure valid and test are never empty when there are enough groups.
         mapping = pl.DataFrame({group_col: groups[group_col].to_numpy()[perm], "split": labels})
-        split = frame.select(group_col).join(mapping, on=group_col, how="left", maintain_order="left")["split"].to_numpy()
+        split = (
+            frame.select(group_col)
+            .join(mapping, on=group_col, how="left", maintain_order="left")["split"]
+            .to_numpy()
+        )
         details["group_column"] = group_col
         details["stratified"] = False
     else:

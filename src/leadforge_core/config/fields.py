@@ -41,7 +41,9 @@ def float_field(
     return attrs.field(default=default, metadata=_meta(help, ge=ge, gt=gt, le=le, lt=lt))
 
 
-def str_field(default: str | None, *, choices: tuple[str, ...] | None = None, help: str = "") -> Any:
+def str_field(
+    default: str | None, *, choices: tuple[str, ...] | None = None, help: str = ""
+) -> Any:
     return attrs.field(default=default, metadata=_meta(help, choices=choices))
 
 

@@ -142,7 +142,9 @@ def _flatten(exc: BaseException, path: tuple[str, ...]) -> list[tuple[str, str]]
     return [(".".join(path), message)]
 
 
-def structure_strict(data: Any, cls: type[T], prefix: str = "") -> tuple[T | None, list[tuple[str, str]]]:
+def structure_strict(
+    data: Any, cls: type[T], prefix: str = ""
+) -> tuple[T | None, list[tuple[str, str]]]:
     """Structure ``data`` into ``cls``; return the object (or ``None``) and any problems.
 
     Problems are ``(dotted_key, message)`` with ``prefix`` prepended to every key.
@@ -150,13 +152,17 @@ def structure_strict(data: Any, cls: type[T], prefix: str = "") -> tuple[T | Non
     base = tuple(p for p in prefix.split(".") if p)
     try:
         obj = CONVERTER.structure(data, cls)
-    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError, ValueProblem) as exc:
+    except (
+        ClassValidationError,
+        IterableValidationError,
+        ForbiddenExtraKeysError,
+        ValueProblem,
+    ) as exc:
         return None, _flatten(exc, base)
     except (TypeError, ValueError) as exc:
         return None, [(".".join(base), f"invalid value ({exc})")]
     problems = [
-        (".".join((*base, k)) if k else ".".join(base), m)
-        for k, m in constraints.check(obj)
+        (".".join((*base, k)) if k else ".".join(base), m) for k, m in constraints.check(obj)
     ]
     return obj, problems
 

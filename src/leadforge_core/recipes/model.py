@@ -48,6 +48,8 @@ class Recipe:
     source: str
     origin: str  # distribution that registered it, or "path"
     content_hash: str
+    #: ``{key path: "file:line"}`` for every key of the resolved recipe.
+    locations: dict[tuple[str, ...], str] = attrs.field(factory=dict)
 
     @property
     def id(self) -> str:

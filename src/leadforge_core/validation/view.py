@@ -104,4 +104,6 @@ class BundleView:
         try:
             return pl.read_csv(file, infer_schema=False)
         except Exception as exc:
-            raise BundleReadError("feature_dictionary.csv", f"not readable as CSV ({exc})") from None
+            raise BundleReadError(
+                "feature_dictionary.csv", f"not readable as CSV ({exc})"
+            ) from None

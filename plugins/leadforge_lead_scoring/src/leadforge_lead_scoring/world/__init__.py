@@ -1,0 +1,1 @@
+"""World construction: population, hidden causal graph and its motif families."""

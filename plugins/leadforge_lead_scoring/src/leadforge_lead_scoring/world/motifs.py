@@ -1,0 +1,105 @@
+"""The five motif families: base causal graph and the commercial story each one tells.
+
+A family multiplies (or removes, or adds) edges of the base graph; the sampled world then
+rewires the result within constraints (see ``graph.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Node categories in chronological order; an edge may never point to an earlier category.
+CATEGORY_RANK: Final[dict[str, int]] = {
+    "global_context": 0,
+    "account_latent": 1,
+    "contact_latent": 2,
+    "lead_state": 3,
+    "engagement_state": 4,
+    "sales_process_state": 5,
+    "outcome": 6,
+    "observable_feature_source": 7,
+    "post_conversion_state": 8,
+}
+
+#: node -> (category, noise sd, description)
+BASE_NODES: Final[dict[str, tuple[str, float, str]]] = {
+    "market_climate": ("global_context", 0.3, "seasonal buying climate at lead creation"),
+    "account_fit": ("account_latent", 0.7, "how well the account matches the ideal customer"),
+    "budget_readiness": ("account_latent", 0.8, "whether budget exists this cycle"),
+    "committee_complexity": ("account_latent", 0.6, "size and politics of the buying committee"),
+    "contact_authority": ("contact_latent", 0.5, "decision power of the contact"),
+    "contact_intent": ("contact_latent", 0.8, "how actively the contact is looking"),
+    "lead_quality": ("lead_state", 0.4, "overall quality of the lead at creation (mediator)"),
+    "engagement": ("engagement_state", 0.6, "propensity to engage with marketing and the site"),
+    "rep_execution": ("sales_process_state", 0.3, "skill and diligence of the owning reps"),
+    "followup_speed": ("sales_process_state", 0.4, "how fast sales follows up"),
+    "demo_momentum": ("sales_process_state", 0.5, "drive towards and through the demo"),
+    "committee_friction": ("sales_process_state", 0.4, "delays from approvals and reviewers"),
+    "deal_propensity": ("outcome", 0.5, "propensity to close won"),
+    "lead_score_proxy": ("observable_feature_source", 0.5, "marketing lead score (proxy)"),
+    "fit_score_proxy": ("observable_feature_source", 0.5, "enrichment fit score (proxy)"),
+    "deal_size": ("post_conversion_state", 0.3, "annual contract value on the deal (log scale)"),
+}
+
+#: (parent, child) -> (weight, form, partner). ``product`` multiplies by the partner node.
+BASE_EDGES: Final[dict[tuple[str, str], tuple[float, str, str]]] = {
+    ("account_fit", "lead_quality"): (0.6, "linear", ""),
+    ("contact_intent", "lead_quality"): (0.6, "linear", ""),
+    ("lead_quality", "engagement"): (0.7, "linear", ""),
+    ("contact_intent", "engagement"): (0.5, "linear", ""),
+    ("account_fit", "engagement"): (0.2, "linear", ""),
+    ("market_climate", "engagement"): (0.3, "linear", ""),
+    ("rep_execution", "followup_speed"): (0.8, "linear", ""),
+    ("lead_quality", "followup_speed"): (0.2, "linear", ""),
+    ("engagement", "demo_momentum"): (0.6, "tanh", ""),
+    ("contact_authority", "demo_momentum"): (0.4, "linear", ""),
+    ("committee_complexity", "committee_friction"): (0.8, "linear", ""),
+    ("contact_authority", "committee_friction"): (-0.3, "linear", ""),
+    ("account_fit", "deal_propensity"): (0.6, "linear", ""),
+    ("budget_readiness", "deal_propensity"): (0.8, "threshold", ""),
+    ("demo_momentum", "deal_propensity"): (0.5, "tanh", ""),
+    ("engagement", "deal_propensity"): (0.3, "linear", ""),
+    ("committee_friction", "deal_propensity"): (-0.3, "linear", ""),
+    ("followup_speed", "deal_propensity"): (0.2, "linear", ""),
+    ("contact_authority", "deal_propensity"): (0.5, "product", "account_fit"),
+    ("engagement", "lead_score_proxy"): (0.6, "linear", ""),
+    ("contact_intent", "lead_score_proxy"): (0.4, "linear", ""),
+    ("account_fit", "fit_score_proxy"): (0.8, "linear", ""),
+    ("budget_readiness", "deal_size"): (0.2, "linear", ""),
+    ("committee_complexity", "deal_size"): (0.3, "linear", ""),
+    ("deal_propensity", "deal_size"): (0.1, "linear", ""),
+}
+
+#: family -> (story, edge multipliers (0 removes), added edges, stage bottleneck)
+MOTIF_FAMILIES: Final[dict[str, tuple[str, dict[tuple[str, str], float], dict[tuple[str, str], tuple[float, str, str]]]]] = {
+    "fit_dominant": (
+        "Firmographic fit decides: well-matched accounts convert almost whatever the funnel does.",
+        {("account_fit", "deal_propensity"): 2.0, ("account_fit", "lead_quality"): 1.5,
+         ("engagement", "deal_propensity"): 0.5, ("demo_momentum", "deal_propensity"): 0.6},
+        {},
+    ),
+    "intent_dominant": (
+        "Buying intent decides: engaged, actively searching contacts convert.",
+        {("contact_intent", "engagement"): 1.6, ("engagement", "demo_momentum"): 1.5,
+         ("engagement", "deal_propensity"): 2.5, ("account_fit", "deal_propensity"): 0.4},
+        {},
+    ),
+    "sales_execution_sensitive": (
+        "Sales execution decides: fast, skilled follow-up turns average leads into deals.",
+        {("rep_execution", "followup_speed"): 1.5, ("followup_speed", "deal_propensity"): 4.0,
+         ("account_fit", "deal_propensity"): 0.6},
+        {("rep_execution", "demo_momentum"): (0.6, "linear", "")},
+    ),
+    "demo_trial_mediated": (
+        "The demo/trial is the mediator: engagement matters only through demo momentum.",
+        {("demo_momentum", "deal_propensity"): 2.5, ("engagement", "demo_momentum"): 1.6,
+         ("engagement", "deal_propensity"): 0.0, ("account_fit", "deal_propensity"): 0.5},
+        {},
+    ),
+    "buying_committee_friction": (
+        "Buying committees decide: large, political committees stall or block deals.",
+        {("committee_complexity", "committee_friction"): 1.5,
+         ("committee_friction", "deal_propensity"): 4.0, ("account_fit", "deal_propensity"): 0.7},
+        {("committee_friction", "demo_momentum"): (-0.4, "linear", "")},
+    ),
+}

@@ -1,0 +1,85 @@
+"""Python API: ``Generator.from_recipe(...).generate()`` and ``list_recipes()``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.exposure import ExposureMode
+from leadforge_core.pipeline import Plan, execute, plan
+from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.progress import Progress
+from leadforge_core.recipes.registry import RecipeCatalog
+
+
+class Generator:
+    """A resolved, ready-to-run generation (recipe + configuration)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    @classmethod
+    def from_recipe(
+        cls,
+        recipe: str | Path,
+        *,
+        seed: int | None = None,
+        exposure_mode: ExposureMode | str | None = None,
+        difficulty: str | None = None,
+        motif: str | None = None,
+        override: str | Path | None = None,
+        host: PluginHost | None = None,
+        **params: Any,
+    ) -> Generator:
+        """Resolve ``recipe`` (id or path) with keyword overrides.
+
+        Extra keywords are the scheme's size flags (``n_leads=…``) or top-level parameters
+        (``snapshot_day=…``); anything else raises :class:`~leadforge_core.errors.ConfigError`.
+        """
+        return cls(
+            plan(
+                recipe,
+                host=host,
+                override=override,
+                seed=seed,
+                mode=exposure_mode,
+                difficulty=difficulty,
+                motif=motif,
+                params=params,
+                source="argument",
+            )
+        )
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.plan.config.to_dict()
+
+    def generate(
+        self, *, progress: Progress | None = None, timestamp: str | int | None = None
+    ) -> WorldBundle:
+        """Simulate and render; returns tables and task splits as polars frames."""
+        return execute(self.plan, progress=progress, timestamp=timestamp)
+
+
+def list_recipes(host: PluginHost | None = None) -> list[dict[str, Any]]:
+    """Every recipe reachable by id, with its scheme, title, task, modes and plugin."""
+    host = host or get_host()
+    catalog = RecipeCatalog(host)
+    out = []
+    for rid, rf in sorted(catalog.files().items()):
+        data = rf.data
+        out.append(
+            {
+                "id": rid,
+                "scheme": data.get("scheme"),
+                "title": data.get("title"),
+                "primary_task": data.get("primary_task"),
+                "modes": data.get("modes", [str(m) for m in ExposureMode]),
+                "difficulties": data.get("difficulties", ["intro", "intermediate", "advanced"]),
+                "plugin": rf.origin,
+                "source": rf.label,
+                "extends": data.get("extends"),
+            }
+        )
+    return out

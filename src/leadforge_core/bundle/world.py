@@ -1,0 +1,133 @@
+"""``WorldBundle``: a generated bundle in memory, and how it is laid out on disk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import polars as pl
+
+from leadforge_core.bundle import layout
+from leadforge_core.bundle.model import FeatureInfo, TableSpec, TaskOutput, dtype_name
+from leadforge_core.bundle.writer import sha256_file, staging
+from leadforge_core.errors import BundleIOError
+from leadforge_core.exposure import ExposureMode
+
+
+def dumps(data: Any) -> str:
+    """Canonical JSON used for every JSON file of a bundle (stable bytes)."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def feature_frame(features: list[FeatureInfo]) -> pl.DataFrame:
+    """The feature dictionary as a string table (booleans as ``true``/``false``)."""
+
+    def cell(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    data = {c: [cell(getattr(f, c)) for f in features] for c in layout.FEATURE_COLUMNS}
+    return pl.DataFrame(data, schema={c: pl.String for c in layout.FEATURE_COLUMNS})
+
+
+@attrs.define
+class WorldBundle:
+    """Tables and task splits as polars frames, the manifest, and (instructor) hidden truth.
+
+    ``manifest`` is complete except for the file inventory, which :meth:`save` adds.
+    """
+
+    scheme: str
+    mode: ExposureMode
+    tables: dict[str, pl.DataFrame]
+    tasks: dict[str, TaskOutput]
+    features: list[FeatureInfo]
+    truth: dict[str, Any] | None
+    public_summary: dict[str, Any]
+    manifest: dict[str, Any]
+    task_manifests: dict[str, dict[str, Any]]
+    table_specs: dict[str, TableSpec]
+    card: str
+
+    def split(self, task: str, split: str) -> pl.DataFrame:
+        return self.tasks[task].splits[split]
+
+    def save(
+        self,
+        path: str | Path,
+        *,
+        force: bool = False,
+        before_publish: Callable[[Path], None] | None = None,
+    ) -> Path:
+        """Write the bundle atomically to ``path``; ``before_publish(tmp)`` runs on the finished
+        temporary folder before it is renamed into place (used for validation)."""
+        out = Path(path)
+        with staging(out, force) as tmp:
+            self._write(tmp)
+            if before_publish is not None:
+                before_publish(tmp)
+        return out
+
+    def _write(self, root: Path) -> None:
+        try:
+            self._write_files(root)
+        except OSError as exc:
+            raise BundleIOError(f"cannot write bundle: {exc.strerror or exc}") from None
+
+    def _write_files(self, root: Path) -> None:
+        (root / layout.TABLES_DIR).mkdir()
+        (root / layout.METADATA_DIR).mkdir()
+        tables_inv: dict[str, Any] = {}
+        for name, frame in self.tables.items():
+            rel = layout.table_file(name)
+            _write_parquet(frame, root / rel)
+            tables_inv[name] = _parquet_entry(root, rel, frame)
+        task_inv: dict[str, Any] = {}
+        for task_name, task in self.tasks.items():
+            (root / layout.TASKS_DIR / task_name).mkdir(parents=True)
+            splits: dict[str, Any] = {}
+            for split, frame in task.splits.items():
+                rel = layout.split_file(task_name, split)
+                _write_parquet(frame, root / rel)
+                splits[split] = _parquet_entry(root, rel, frame)
+            _write_text(
+                root / layout.task_manifest_file(task_name), dumps(self.task_manifests[task_name])
+            )
+            task_inv[task_name] = dict(self.manifest["tasks"][task_name], splits=splits)
+        _write_text(root / layout.CARD, self.card)
+        feature_frame(self.features).write_csv(root / layout.FEATURE_DICTIONARY)
+        _write_text(root / layout.metadata_file(layout.PUBLIC_SUMMARY), dumps(self.public_summary))
+        for name, content in sorted((self.truth or {}).items()):
+            target = root / layout.metadata_file(name)
+            _write_text(target, content if isinstance(content, str) else dumps(content))
+        files: dict[str, Any] = {}
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = file.relative_to(root).as_posix()
+            if rel.endswith(".parquet"):
+                continue
+            files[rel] = {"bytes": file.stat().st_size, "sha256": sha256_file(file)}
+        self.manifest["tables"] = tables_inv
+        self.manifest["tasks"] = task_inv
+        self.manifest["files"] = files
+        _write_text(root / layout.MANIFEST, dumps(self.manifest))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_parquet(path, compression="zstd", compression_level=3, statistics=True)
+
+
+def _parquet_entry(root: Path, rel: str, frame: pl.DataFrame) -> dict[str, Any]:
+    file = root / rel
+    return {
+        "file": rel,
+        "rows": frame.height,
+        "bytes": file.stat().st_size,
+        "sha256": sha256_file(file),
+        "columns": [{"name": c, "dtype": dtype_name(t)} for c, t in frame.schema.items()],
+    }

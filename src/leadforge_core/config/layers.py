@@ -1,0 +1,157 @@
+"""Configuration layers and their precedence.
+
+scheme defaults < recipe ``defaults:`` < ``--override`` file < ``--set`` < explicit flags /
+API arguments. Each layer remembers where every key came from, so a bad value is reported at
+the line that set it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from leadforge_core.config.yamlio import load_yaml_file, parse_yaml
+from leadforge_core.errors import ConfigError
+
+#: Keys a layer may set at its top level.
+RUN_KEYS = ("seed", "mode", "difficulty", "params")
+
+
+@attrs.define
+class Layer:
+    """One source of settings: ``{seed?, mode?, difficulty?, params?: {...}}``.
+
+    ``locations`` maps a key path (in ``data``) to ``file:line``; ``key_prefix`` is how the
+    keys are spelled in that file (``defaults.`` inside a recipe).
+    """
+
+    name: str
+    data: dict[str, Any]
+    locations: dict[tuple[str, ...], str] = attrs.field(factory=dict)
+    key_prefix: tuple[str, ...] = ()
+
+    def locate(self, path: tuple[str, ...]) -> str:
+        for cut in range(len(path), 0, -1):
+            where = self.locations.get(path[:cut])
+            if where is not None:
+                return where
+        return self.name
+
+    def spell(self, path: tuple[str, ...]) -> str:
+        return ".".join((*self.key_prefix, *path))
+
+
+def override_layer(path: Path) -> Layer:
+    """Load an ``--override`` YAML file as a layer (top-level keys checked here)."""
+    data, lines = load_yaml_file(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the override file must be a mapping of settings")
+    locations = {key: f"{path}:{line}" for key, line in lines.items()}
+    layer = Layer(name=str(path), data=data, locations=locations)
+    check_top_level(layer)
+    return layer
+
+
+def check_top_level(layer: Layer) -> None:
+    for key in layer.data:
+        if key not in RUN_KEYS:
+            raise ConfigError(
+                f"{layer.locate((key,))}: {layer.spell((key,))}: unknown key "
+                f"(expected {', '.join(RUN_KEYS)})"
+            )
+    params = layer.data.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise ConfigError(
+            f"{layer.locate(('params',))}: {layer.spell(('params',))}: expected a mapping"
+        )
+
+
+def set_layer(assignments: Iterable[str]) -> Layer:
+    """``--set population.n_leads=500`` → a layer over ``params``; values parse as YAML
+    scalars (``500`` is an int, ``"500"`` a string)."""
+    params: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected key=value")
+        parts = tuple(p for p in key.split(".") if p)
+        if parts and parts[0] == "params":
+            parts = parts[1:]
+        if not parts or any(not p.replace("_", "").isalnum() for p in parts):
+            raise ConfigError(f"--set {item!r}: invalid key {key!r}")
+        value, _ = parse_yaml(raw, f"--set {key}") if raw.strip() else (None, {})
+        node = params
+        for p in parts[:-1]:
+            child = node.setdefault(p, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {'.'.join(parts)} conflicts with another --set")
+            node = child
+        node[parts[-1]] = value
+    return Layer(name="--set", data={"params": params} if params else {})
+
+
+def _merge(
+    base: dict[str, Any],
+    top: Mapping[str, Any],
+    origin: dict[tuple[str, ...], Layer],
+    layer: Layer,
+    path: tuple[str, ...],
+) -> None:
+    for key, value in top.items():
+        here = (*path, key)
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, origin, layer, here)
+        else:
+            base[key] = _copy(value)
+            origin[here] = layer
+            for sub in [k for k in origin if k[: len(here)] == here and len(k) > len(here)]:
+                del origin[sub]
+            _mark(value, here, origin, layer)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _mark(
+    value: Any, path: tuple[str, ...], origin: dict[tuple[str, ...], Layer], layer: Layer
+) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            origin[(*path, k)] = layer
+            _mark(v, (*path, k), origin, layer)
+
+
+@attrs.define
+class Merged:
+    """The merged settings and which layer set each key."""
+
+    data: dict[str, Any]
+    origin: dict[tuple[str, ...], Layer]
+
+    def where(self, dotted: str) -> str:
+        """``file:line: spelled.key`` for an error at ``dotted`` (a path in the merged data)."""
+        path = tuple(p for p in dotted.split(".") if p)
+        for cut in range(len(path), 0, -1):
+            layer = self.origin.get(path[:cut])
+            if layer is not None:
+                return f"{layer.locate(path)}: {layer.spell(path)}"
+        return f"config: {dotted}"
+
+
+def merge(layers: Iterable[Layer]) -> Merged:
+    data: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], Layer] = {}
+    for layer in layers:
+        _merge(data, layer.data, origin, layer, ())
+    return Merged(data, origin)

@@ -1,0 +1,275 @@
+"""The one pipeline every scheme runs through.
+
+resolve config → build world → simulate → render → publish for the exposure mode → assemble
+the bundle (manifest, card, task manifests) → (caller) write → validate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from leadforge_core import __version__
+from leadforge_core.bundle import layout
+from leadforge_core.bundle.card import render_card
+from leadforge_core.bundle.summary import split_summaries
+from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.config.layers import Layer, override_layer, set_layer
+from leadforge_core.config.run import ResolvedConfig, resolve
+from leadforge_core.errors import ConfigError, LeadforgeError, SimulationError
+from leadforge_core.exposure import ExposureMode
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host
+from leadforge_core.progress import NullProgress, Progress, phase
+from leadforge_core.publish import publish
+from leadforge_core.recipes.model import Recipe
+from leadforge_core.recipes.registry import RecipeCatalog, defaults_layer
+from leadforge_core.rng import RandomStreams
+from leadforge_core.scheme import RunContext, Scheme
+
+
+@attrs.define
+class Plan:
+    """A fully resolved run, ready to execute (nothing simulated yet)."""
+
+    scheme: Scheme
+    plugin: PluginRecord
+    recipe: Recipe
+    config: ResolvedConfig
+
+    @property
+    def mode(self) -> ExposureMode:
+        return self.config.mode
+
+
+def flag_layer(
+    *,
+    seed: int | None = None,
+    mode: ExposureMode | str | None = None,
+    difficulty: str | None = None,
+    motif: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    name: str = "command line",
+) -> Layer:
+    """Explicit flags / API arguments as the highest layer; ``params`` keys are dotted paths."""
+    data: dict[str, Any] = {}
+    if seed is not None:
+        data["seed"] = seed
+    if mode is not None:
+        data["mode"] = str(mode.value if isinstance(mode, ExposureMode) else mode)
+    if difficulty is not None:
+        data["difficulty"] = difficulty
+    nested: dict[str, Any] = {}
+    for dotted, value in {
+        **(params or {}),
+        **({"motif": motif} if motif is not None else {}),
+    }.items():
+        node = nested
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    if nested:
+        data["params"] = nested
+    return Layer(name=name, data=data)
+
+
+def param_paths(scheme: type[Scheme], named: Mapping[str, Any]) -> dict[str, Any]:
+    """Map API keyword / CLI size-flag names to dotted parameter paths; unknown names fail."""
+    flags = {f.option: f.path for f in scheme.size_flags}
+    fields = {f.name for f in attrs.fields(scheme.params_model)}
+    out: dict[str, Any] = {}
+    for key, value in named.items():
+        if key in flags:
+            out[flags[key]] = value
+        elif key in fields:
+            out[key] = value
+        else:
+            valid = ", ".join(sorted({*flags, *fields}))
+            raise ConfigError(f"unknown argument {key!r} for scheme {scheme.name} (valid: {valid})")
+    return out
+
+
+def plan(
+    recipe_ref: str | Path,
+    *,
+    host: PluginHost | None = None,
+    override: str | Path | None = None,
+    sets: Sequence[str] = (),
+    seed: int | None = None,
+    mode: ExposureMode | str | None = None,
+    difficulty: str | None = None,
+    motif: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    source: str = "command line",
+) -> Plan:
+    """Resolve a recipe and every config layer into a :class:`Plan`.
+
+    ``params`` holds named values (size flags such as ``n_leads`` or top-level parameter
+    fields) that outrank every file.
+    """
+    host = host or get_host()
+    recipe = RecipeCatalog(host).resolve(str(recipe_ref))
+    scheme_cls, record = host.scheme(recipe.scheme)
+    if motif is not None and scheme_cls.motifs and motif not in scheme_cls.motifs:
+        raise ConfigError(
+            f"--motif: unknown motif {motif!r} (choose from {', '.join(scheme_cls.motifs)})"
+        )
+    if motif is not None and not scheme_cls.motifs:
+        raise ConfigError(f"--motif: scheme {scheme_cls.name} has no motif families")
+    layers = [defaults_layer(recipe)]
+    if override is not None:
+        layers.append(override_layer(Path(override)))
+    if sets:
+        layers.append(set_layer(sets))
+    flags = flag_layer(
+        seed=seed,
+        mode=mode,
+        difficulty=difficulty,
+        motif=motif,
+        params=param_paths(scheme_cls, params or {}),
+        name=source,
+    )
+    layers.append(flags)
+    config = resolve(scheme_cls, recipe, layers)
+    scheme = scheme_cls()
+    completed = scheme.complete_params(config.params, recipe, config.difficulty)
+    return Plan(scheme, record, recipe, attrs.evolve(config, params=completed))
+
+
+def generation_timestamp(value: str | int | None = None) -> str:
+    """ISO-8601 UTC timestamp: explicit value, else ``SOURCE_DATE_EPOCH``, else now."""
+    if value is None:
+        env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        value = env or None
+    if value is None:
+        moment = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    elif isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit()):
+        try:
+            moment = dt.datetime.fromtimestamp(int(value), dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ConfigError(f"timestamp: {value} is out of range") from None
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"timestamp: {value!r} is not ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def execute(
+    p: Plan, *, progress: Progress | None = None, timestamp: str | int | None = None
+) -> WorldBundle:
+    """Run the scheme and assemble the bundle for the plan's exposure mode."""
+    progress = progress or NullProgress()
+    generated_at = generation_timestamp(timestamp)
+    cfg = p.config
+    ctx = RunContext(
+        seed=cfg.seed,
+        mode=cfg.mode,
+        difficulty=cfg.difficulty,
+        params=cfg.params,
+        recipe=p.recipe,
+        streams=RandomStreams(cfg.seed),
+        progress=progress,
+    )
+    scheme = p.scheme
+    try:
+        with phase(progress, "world"):
+            world = scheme.build_world(ctx)
+        sim = scheme.simulate(world, ctx)
+        with phase(progress, "rendering"):
+            rendered = scheme.render(world, sim, ctx)
+            published = publish(scheme, rendered, ctx)
+    except LeadforgeError:
+        raise
+    except MemoryError:
+        raise SimulationError("out of memory: try smaller sizes") from None
+    specs = {s.name: s for s in scheme.table_specs()}
+    task_manifests: dict[str, dict[str, Any]] = {}
+    tasks_meta: dict[str, Any] = {}
+    for name, task in published.tasks.items():
+        tm = {
+            "task": name,
+            "task_type": str(task.spec.task_type),
+            "targets": list(task.spec.targets),
+            "row_unit": task.spec.row_unit,
+            "description": task.spec.description,
+            **task.details,
+            "splits": split_summaries(task),
+        }
+        task_manifests[name] = tm
+        tasks_meta[name] = {
+            "task_type": str(task.spec.task_type),
+            "targets": list(task.spec.targets),
+            "row_unit": task.spec.row_unit,
+            "primary": name == p.recipe.header.primary_task,
+        }
+    redactions = scheme.exposure.redactions() if cfg.mode.is_public else []
+    manifest: dict[str, Any] = {
+        "bundle_schema_version": layout.BUNDLE_SCHEMA_VERSION,
+        "generator": {
+            "core": {"distribution": "leadforge-core", "version": __version__},
+            "plugin": {
+                "distribution": p.plugin.distribution,
+                "version": p.plugin.version,
+                "entry_point": p.plugin.name,
+            },
+        },
+        "scheme": scheme.name,
+        "recipe": {
+            "id": p.recipe.id,
+            "title": p.recipe.header.title,
+            "version": p.recipe.header.version,
+            "content_hash": p.recipe.content_hash,
+            "origin": p.recipe.origin,
+        },
+        "seed": cfg.seed,
+        "exposure_mode": str(cfg.mode),
+        "difficulty": cfg.difficulty,
+        "generated_at": generated_at,
+        "config": cfg.to_dict(hidden=scheme.hidden_params if cfg.mode.is_public else ()),
+        "tasks": tasks_meta,
+        "redactions": redactions,
+        "scheme_details": {**published.manifest_extra, **published.instructor_manifest_extra},
+    }
+    card = render_card(
+        title=p.recipe.header.title,
+        manifest=manifest,
+        sections=published.card_sections,
+        tables=published.tables,
+        specs=specs,
+        tasks=published.tasks,
+        task_manifests=task_manifests,
+        features=published.features,
+        redactions=redactions,
+    )
+    return WorldBundle(
+        scheme=scheme.name,
+        mode=cfg.mode,
+        tables=published.tables,
+        tasks=published.tasks,
+        features=published.features,
+        truth=published.truth if not cfg.mode.is_public else None,
+        public_summary=published.public_summary,
+        manifest=manifest,
+        task_manifests=task_manifests,
+        table_specs=specs,
+        card=card,
+    )

@@ -1,0 +1,244 @@
+"""Plugin host: discovers ``leadforge`` entry points and registers schemes and recipes.
+
+Each entry point loads inside its own error boundary: a broken plugin becomes one warning
+line naming it and its distribution, and everything else keeps working.
+``LEADFORGE_STRICT_PLUGINS=1`` turns such failures into errors. ``LEADFORGE_PLUGINS`` (a comma
+list of entry-point or distribution names) limits which plugins load;
+``LEADFORGE_DISABLE_PLUGINS`` skips the ones it names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from leadforge_core import hookspecs
+from leadforge_core.errors import PluginError
+from leadforge_core.scheme import API_VERSION, Scheme
+
+GROUP = "leadforge"
+Warn = Callable[[str], None]
+
+
+def _stderr_warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _env_list(name: str) -> set[str] | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+def strict_mode() -> bool:
+    return os.environ.get("LEADFORGE_STRICT_PLUGINS", "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
+
+
+@attrs.define
+class PluginRecord:
+    """What ``leadforge plugins`` reports for one plugin."""
+
+    name: str
+    distribution: str
+    version: str
+    schemes: list[str] = attrs.field(factory=list)
+    recipes: list[str] = attrs.field(factory=list)
+    errors: list[str] = attrs.field(factory=list)
+    status: str = "loaded"  # loaded | failed | disabled
+
+    @property
+    def label(self) -> str:
+        return f"plugin '{self.name}' (distribution {self.distribution} {self.version})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class RecipeSource:
+    """A recipe file registered by a plugin."""
+
+    resource: Traversable | Path
+    plugin: PluginRecord
+
+    def read_text(self) -> str:
+        return self.resource.read_text(encoding="utf-8")
+
+    @property
+    def label(self) -> str:
+        return f"{self.plugin.distribution}:{self.resource.name}"
+
+
+class PluginHost:
+    """Registry of schemes and recipe files, filled from entry points and direct registration."""
+
+    def __init__(self, warn: Warn = _stderr_warn, strict: bool | None = None) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: list[PluginRecord] = []
+        self.schemes: dict[str, tuple[type[Scheme], PluginRecord]] = {}
+        self.conflicts: dict[str, list[PluginRecord]] = {}
+        self.recipe_files: list[RecipeSource] = []
+        self.warn = warn
+        self.strict = strict_mode() if strict is None else strict
+
+    # -- loading -------------------------------------------------------------------------
+    def load_entry_points(self) -> None:
+        only = _env_list("LEADFORGE_PLUGINS")
+        skip = _env_list("LEADFORGE_DISABLE_PLUGINS") or set()
+        eps = sorted(entry_points(group=GROUP), key=lambda ep: (ep.name, _dist_name(ep)))
+        for ep in eps:
+            names = {ep.name, _dist_name(ep)}
+            if (only is not None and not names & only) or names & skip:
+                self.records.append(
+                    PluginRecord(ep.name, _dist_name(ep), _dist_version(ep), status="disabled")
+                )
+                continue
+            record = PluginRecord(ep.name, _dist_name(ep), _dist_version(ep))
+            try:
+                obj = ep.load()
+            except Exception as exc:  # the error boundary: any import-time failure
+                self._fail(record, f"failed to load: {_describe(exc)}")
+                self.records.append(record)
+                continue
+            self.register(obj, record)
+
+    def register(self, plugin: object, record: PluginRecord) -> PluginRecord:
+        """Register a plugin object (a module or instance with ``@hookimpl`` functions)."""
+        self.records.append(record) if record not in self.records else None
+        try:
+            self.pm.register(plugin, name=f"{record.distribution}:{record.name}")
+        except Exception as exc:
+            self._fail(record, f"is not a valid leadforge plugin: {_describe(exc)}")
+            return record
+        self._collect_schemes(plugin, record)
+        self._collect_recipes(plugin, record)
+        return record
+
+    def unregister(self, record: PluginRecord) -> None:
+        """Remove a plugin and everything it registered (used by tests and fixtures)."""
+        plugin = self.pm.get_plugin(f"{record.distribution}:{record.name}")
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        self.schemes = {k: v for k, v in self.schemes.items() if v[1] is not record}
+        self.recipe_files = [r for r in self.recipe_files if r.plugin is not record]
+        self.records = [r for r in self.records if r is not record]
+
+    def _call(self, hook_name: str, plugin: object, record: PluginRecord) -> list[Any] | None:
+        impl = getattr(plugin, hook_name, None)
+        if impl is None:
+            return []
+        try:
+            result = impl()
+        except Exception as exc:
+            self._fail(record, f"raised in {hook_name}: {_describe(exc)}")
+            return None
+        if result is None:
+            return []
+        if not isinstance(result, list | tuple):
+            self._fail(record, f"{hook_name} must return a list, got {type(result).__name__}")
+            return None
+        return list(result)
+
+    def _collect_schemes(self, plugin: object, record: PluginRecord) -> None:
+        for cls in self._call("leadforge_register_schemes", plugin, record) or []:
+            if not (isinstance(cls, type) and issubclass(cls, Scheme)):
+                self._fail(record, f"registered {cls!r}, which is not a Scheme subclass")
+                continue
+            name = getattr(cls, "name", None)
+            if not isinstance(name, str) or not name:
+                self._fail(record, f"scheme class {cls.__name__} has no name")
+                continue
+            if getattr(cls, "api_version", None) != API_VERSION:
+                self._fail(
+                    record,
+                    f"scheme '{name}' targets plugin API v{getattr(cls, 'api_version', '?')}, "
+                    f"this leadforge-core supports v{API_VERSION}",
+                )
+                continue
+            if name in self.conflicts:
+                self.conflicts[name].append(record)
+                continue
+            if name in self.schemes:
+                first = self.schemes.pop(name)[1]
+                self.conflicts[name] = [first, record]
+                message = (
+                    f"scheme '{name}' is registered by both {first.distribution} and "
+                    f"{record.distribution}; uninstall one of them"
+                )
+                self._fail(record, message)
+                continue
+            self.schemes[name] = (cls, record)
+            record.schemes.append(name)
+
+    def _collect_recipes(self, plugin: object, record: PluginRecord) -> None:
+        for res in self._call("leadforge_register_recipes", plugin, record) or []:
+            if not (isinstance(res, Path | Traversable) and hasattr(res, "read_text")):
+                self._fail(record, f"registered recipe {res!r}, which is not a file path")
+                continue
+            self.recipe_files.append(RecipeSource(res, record))
+
+    def _fail(self, record: PluginRecord, message: str) -> None:
+        record.errors.append(message)
+        record.status = "failed" if not record.schemes and not record.recipes else record.status
+        text = f"{record.label} {message}"
+        if self.strict:
+            raise PluginError(text + " (LEADFORGE_STRICT_PLUGINS is set)")
+        self.warn(text)
+
+    # -- lookups -------------------------------------------------------------------------
+    def scheme(self, name: str) -> tuple[type[Scheme], PluginRecord]:
+        if name in self.conflicts:
+            dists = " and ".join(r.distribution for r in self.conflicts[name])
+            raise PluginError(f"scheme '{name}' is registered by both {dists}; uninstall one")
+        try:
+            return self.schemes[name]
+        except KeyError:
+            known = ", ".join(sorted(self.schemes)) or "none installed"
+            raise PluginError(f"unknown scheme '{name}' (installed schemes: {known})") from None
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    return ep.dist.name if ep.dist is not None else "unknown"
+
+
+def _dist_version(ep: EntryPoint) -> str:
+    return ep.dist.version if ep.dist is not None else "?"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_HOST: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide host, loading entry points on first use."""
+    global _HOST
+    if _HOST is None:
+        host = PluginHost()
+        host.load_entry_points()
+        _HOST = host
+    return _HOST
+
+
+def set_host(host: PluginHost | None) -> None:
+    """Replace the process-wide host (``None`` reloads from entry points on next use)."""
+    global _HOST
+    _HOST = host

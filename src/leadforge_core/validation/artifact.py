@@ -1,0 +1,210 @@
+"""Artifact checks: files, hashes, row counts, declared schemas, keys and timestamps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+
+from leadforge_core.bundle import layout
+from leadforge_core.bundle.model import TableSpec
+from leadforge_core.bundle.writer import sha256_file
+from leadforge_core.validation.findings import Finding
+from leadforge_core.validation.view import BundleReadError, BundleView
+
+REQUIRED = (
+    layout.MANIFEST,
+    layout.CARD,
+    layout.FEATURE_DICTIONARY,
+    layout.metadata_file(layout.PUBLIC_SUMMARY),
+)
+
+
+def manifest_shape(view: BundleView) -> Iterator[Finding]:
+    m = view.manifest
+    for key in (
+        "bundle_schema_version",
+        "scheme",
+        "recipe",
+        "seed",
+        "exposure_mode",
+        "tables",
+        "tasks",
+        "files",
+    ):
+        if key not in m:
+            yield Finding("manifest", f"required key {key!r} is missing", layout.MANIFEST)
+    for key in ("tables", "tasks", "files"):
+        if key in m and not isinstance(m[key], dict):
+            yield Finding("manifest", f"{key!r} must be an object", layout.MANIFEST)
+
+
+def _inventory(view: BundleView) -> dict[str, dict[str, Any]]:
+    """Every file the manifest lists, with its expected bytes, sha256 and (Parquet) rows."""
+    m = view.manifest
+    out: dict[str, dict[str, Any]] = {}
+    for entry in (m.get("tables") or {}).values():
+        if isinstance(entry, dict) and "file" in entry:
+            out[str(entry["file"])] = entry
+    for task in (m.get("tasks") or {}).values():
+        for entry in ((task or {}).get("splits") or {}).values() if isinstance(task, dict) else []:
+            if isinstance(entry, dict) and "file" in entry:
+                out[str(entry["file"])] = entry
+    for rel, entry in (m.get("files") or {}).items():
+        if isinstance(entry, dict):
+            out[str(rel)] = entry
+    return out
+
+
+def files_and_hashes(view: BundleView) -> Iterator[Finding]:
+    inventory = _inventory(view)
+    for rel in REQUIRED:
+        if not (view.path / rel).is_file():
+            yield Finding("files", "required file is missing", rel)
+    on_disk = {p.relative_to(view.path).as_posix() for p in view.path.rglob("*") if p.is_file()}
+    for rel in sorted(on_disk - set(inventory) - {layout.MANIFEST}):
+        yield Finding("files", "file is not listed in the manifest", rel)
+    for rel, entry in sorted(inventory.items()):
+        file = view.path / rel
+        if not file.is_file():
+            yield Finding("files", "listed in the manifest but missing", rel)
+            continue
+        if entry.get("bytes") != file.stat().st_size:
+            yield Finding(
+                "files",
+                f"size {file.stat().st_size} differs from manifest {entry.get('bytes')}",
+                rel,
+            )
+        if entry.get("sha256") != sha256_file(file):
+            yield Finding(
+                "files", "sha256 differs from the manifest (file changed or corrupt)", rel
+            )
+
+
+def parquet_contents(view: BundleView) -> Iterator[Finding]:
+    for rel, entry in sorted(_inventory(view).items()):
+        if not rel.endswith(".parquet") or not (view.path / rel).is_file():
+            continue
+        try:
+            frame = view.read_parquet(rel)
+        except BundleReadError as exc:
+            yield Finding("parquet", exc.message, rel)
+            continue
+        if entry.get("rows") != frame.height:
+            yield Finding("rows", f"{frame.height} rows, manifest says {entry.get('rows')}", rel)
+        declared = [c.get("name") for c in entry.get("columns", []) if isinstance(c, dict)]
+        if declared and declared != frame.columns:
+            yield Finding("schema", f"columns {frame.columns} differ from manifest {declared}", rel)
+
+
+def _public_columns(
+    spec: TableSpec, view: BundleView, redact: dict[str, tuple[str, ...]]
+) -> list[str]:
+    hidden = set(redact.get(spec.name, ())) if view.mode.is_public else set()
+    return [c for c in spec.column_names if c not in hidden]
+
+
+def declared_schemas(
+    view: BundleView, specs: dict[str, TableSpec], redact: dict[str, tuple[str, ...]]
+) -> Iterator[Finding]:
+    for name in view.table_names():
+        rel = layout.table_file(name)
+        spec = specs.get(name)
+        if spec is None:
+            yield Finding("schema", f"table {name!r} is not declared by scheme {view.scheme}", rel)
+            continue
+        try:
+            frame = view.table(name)
+        except BundleReadError:
+            continue  # reported by parquet_contents
+        expected = _public_columns(spec, view, redact)
+        missing = [c for c in expected if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in spec.column_names]
+        if missing:
+            yield Finding("schema", f"declared columns missing: {', '.join(missing)}", rel)
+        if extra:
+            yield Finding("schema", f"undeclared columns: {', '.join(extra)}", rel)
+        for col in spec.columns:
+            if col.name not in frame.columns:
+                continue
+            if not col.dtype.accepts(frame.schema[col.name]):
+                yield Finding(
+                    "schema", f"{col.name} is {frame.schema[col.name]}, declared {col.dtype}", rel
+                )
+            elif not col.nullable and frame[col.name].null_count():
+                yield Finding(
+                    "schema",
+                    f"{col.name} has {frame[col.name].null_count()} nulls but is not nullable",
+                    rel,
+                )
+
+
+def keys(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Finding]:
+    frames: dict[str, pl.DataFrame] = {}
+    for name in view.table_names():
+        try:
+            frames[name] = view.table(name)
+        except BundleReadError:
+            continue
+    for name, frame in frames.items():
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        rel = layout.table_file(name)
+        pk = spec.primary_key
+        if pk and pk in frame.columns:
+            col = frame[pk]
+            if col.null_count():
+                yield Finding("primary_key", f"{pk} has {col.null_count()} nulls", rel)
+            dupes = col.len() - col.n_unique()
+            if dupes:
+                yield Finding("primary_key", f"{pk} has {dupes} duplicate values", rel)
+        for fk in spec.foreign_keys:
+            parent = frames.get(fk.ref_table)
+            if (
+                fk.column not in frame.columns
+                or parent is None
+                or fk.ref_column not in parent.columns
+            ):
+                continue
+            values = frame.select(pl.col(fk.column).drop_nulls().unique())
+            orphans = values.join(
+                parent.select(pl.col(fk.ref_column).alias(fk.column)), on=fk.column, how="anti"
+            )
+            if orphans.height:
+                sample = ", ".join(str(v) for v in orphans[fk.column].head(3).to_list())
+                yield Finding(
+                    "foreign_key",
+                    f"{orphans.height} {fk.column} values not in {fk.ref_table}.{fk.ref_column} (e.g. {sample})",
+                    rel,
+                )
+
+
+def timestamps(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Finding]:
+    for name in view.table_names():
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        try:
+            frame = view.table(name)
+        except BundleReadError:
+            continue
+        rel = layout.table_file(name)
+        for col in spec.columns:
+            if col.name in frame.columns and isinstance(frame.schema[col.name], pl.Datetime):
+                bad = frame.filter(pl.col(col.name).dt.year().is_between(1970, 2200).not_()).height
+                if bad:
+                    yield Finding("timestamps", f"{col.name}: {bad} values outside 1970-2200", rel)
+        for early, late in spec.time_order:
+            if early in frame.columns and late in frame.columns:
+                bad = frame.filter(pl.col(early) > pl.col(late)).height
+                if bad:
+                    yield Finding("timestamps", f"{bad} rows with {early} after {late}", rel)
+
+
+def files_and_hashes_without_manifest(view: BundleView) -> Iterator[Finding]:
+    """With an unreadable manifest, still report which required files are missing."""
+    for rel in REQUIRED[1:]:
+        if not (view.path / rel).is_file():
+            yield Finding("files", "required file is missing", rel)

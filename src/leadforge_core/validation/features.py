@@ -1,0 +1,81 @@
+"""Feature checks: dictionary coverage, zero variance, near-deterministic categorical values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+
+from leadforge_core.bundle import layout
+from leadforge_core.validation.findings import Finding
+from leadforge_core.validation.view import BundleReadError, BundleView
+
+#: A categorical value seen at least this often must not (almost) decide a binary label.
+MIN_COUNT = 50
+RATE_BOUNDS = (0.02, 0.98)
+NON_FEATURE_GROUPS = {"identifier", "target"}
+
+
+def feature_checks(view: BundleView) -> Iterator[Finding]:
+    try:
+        dictionary = view.feature_dictionary()
+    except BundleReadError as exc:
+        yield Finding("features", exc.message, exc.location)
+        return
+    missing_cols = [c for c in layout.FEATURE_COLUMNS if c not in dictionary.columns]
+    if missing_cols:
+        yield Finding(
+            "features",
+            f"dictionary lacks columns {', '.join(missing_cols)}",
+            layout.FEATURE_DICTIONARY,
+        )
+        return
+    groups = dict(zip(dictionary["feature_name"], dictionary["feature_group"], strict=True))
+    traps = set(dictionary.filter(pl.col("leakage_risk") == "true")["feature_name"])
+    for task in view.task_names():
+        try:
+            train = view.task_split(task, "train")
+            tm = view.task_manifest(task)
+        except BundleReadError as exc:
+            yield Finding("features", exc.message, exc.location)
+            continue
+        rel = layout.split_file(task, "train")
+        targets = [t for t in tm.get("targets", []) if t in train.columns]
+        for col in train.columns:
+            if col not in groups:
+                yield Finding("features", f"column {col!r} is not in the feature dictionary", rel)
+        features = [
+            c for c in train.columns if groups.get(c) not in NON_FEATURE_GROUPS and c not in targets
+        ]
+        if train.height > 1:
+            for col in features:
+                if train[col].drop_nulls().n_unique() <= 1:
+                    yield Finding("features", f"feature {col!r} has zero variance in train", rel)
+        if tm.get("task_type") != "binary" or len(targets) != 1:
+            continue
+        label = targets[0]
+        for col in features:
+            if col in traps:
+                continue
+            dtype = train.schema[col]
+            if not (
+                dtype == pl.String
+                or dtype == pl.Boolean
+                or isinstance(dtype, pl.Categorical | pl.Enum)
+            ):
+                continue
+            stats = (
+                train.group_by(pl.col(col).cast(pl.String))
+                .agg(pl.len().alias("n"), pl.col(label).cast(pl.Float64).mean().alias("rate"))
+                .filter(
+                    (pl.col("n") >= MIN_COUNT)
+                    & ((pl.col("rate") < RATE_BOUNDS[0]) | (pl.col("rate") > RATE_BOUNDS[1]))
+                )
+                .sort(col, nulls_last=True)
+            )
+            for value, n, rate in stats.iter_rows():
+                yield Finding(
+                    "features",
+                    f"{col}={value!r} (n={n}) almost decides {label} (positive rate {rate:.3f})",
+                    rel,
+                )

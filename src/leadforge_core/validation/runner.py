@@ -1,0 +1,71 @@
+"""Run every check on a bundle folder and collect findings; never raises for bad bundles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from leadforge_core.bundle.model import TableSpec
+from leadforge_core.errors import BundleIOError, PluginError
+from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.scheme import Scheme
+from leadforge_core.validation import artifact, exposure, features, tasks
+from leadforge_core.validation.findings import Finding, Report
+from leadforge_core.validation.view import BundleReadError, BundleView
+
+
+def _run(report: Report, name: str, check: Callable[[], Iterable[Finding]]) -> None:
+    report.checks_run.append(name)
+    try:
+        report.findings.extend(check())
+    except BundleReadError as exc:
+        report.findings.append(Finding(name, exc.message, exc.location))
+    except Exception as exc:  # a check must never take validation down
+        report.findings.append(Finding(name, f"check could not run: {type(exc).__name__}: {exc}"))
+
+
+def validate_bundle(path: str | Path, host: PluginHost | None = None) -> Report:
+    """Validate the bundle at ``path`` with core checks and its scheme's checks."""
+    root = Path(path)
+    if not root.exists():
+        raise BundleIOError(f"bundle not found: {root}")
+    if not root.is_dir():
+        raise BundleIOError(f"not a bundle folder: {root}")
+    view = BundleView(root)
+    report = Report(str(root))
+    try:
+        view.manifest  # noqa: B018 - load once; a bad manifest stops most checks
+        _ = view.mode
+    except BundleReadError as exc:
+        report.checks_run.append("manifest")
+        report.findings.append(Finding("manifest", exc.message, exc.location))
+        _run(report, "files", lambda: artifact.files_and_hashes_without_manifest(view))
+        return report
+    before = len(report.findings)
+    _run(report, "manifest", lambda: artifact.manifest_shape(view))
+    if len(report.findings) > before:
+        return report
+    _run(report, "files", lambda: artifact.files_and_hashes(view))
+    _run(report, "parquet", lambda: artifact.parquet_contents(view))
+    scheme: Scheme | None = None
+    try:
+        scheme_cls, _ = (host or get_host()).scheme(view.scheme)
+        scheme = scheme_cls()
+    except PluginError as exc:
+        report.findings.append(Finding("scheme", f"{exc}; scheme checks skipped", "manifest.json"))
+    if scheme is not None:
+        specs: dict[str, TableSpec] = {s.name: s for s in scheme.table_specs()}
+        policy = scheme.exposure
+        _run(
+            report, "schema", lambda: artifact.declared_schemas(view, specs, policy.redact_columns)
+        )
+        _run(report, "keys", lambda: artifact.keys(view, specs))
+        _run(report, "timestamps", lambda: artifact.timestamps(view, specs))
+        _run(report, "exposure", lambda: exposure.public_exposure(view, policy))
+    _run(report, "tasks", lambda: tasks.task_checks(view))
+    _run(report, "features", lambda: features.feature_checks(view))
+    if scheme is not None:
+        for check in scheme.checks():
+            name = getattr(check, "__name__", "scheme_check")
+            _run(report, f"{view.scheme}.{name}", lambda check=check: check(view))  # type: ignore[misc]
+    return report
