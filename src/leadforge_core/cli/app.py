@@ -1,0 +1,86 @@
+"""Builds the Typer app and runs it with leadforge's error contract.
+
+User errors (bad flags, config, recipes, paths) print ``error: <one line>`` on stderr and exit
+2; a failed validation exits 1; Ctrl-C / SIGTERM exit 130 after cleaning up. Only bugs show a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from leadforge_core import __version__
+from leadforge_core.cli import bundle_cmds, catalog
+from leadforge_core.cli.generate import make_generate
+from leadforge_core.cli.output import error_line
+from leadforge_core.errors import LeadforgeError
+from leadforge_core.plugins import PluginHost, get_host
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"leadforge-core {__version__}")
+        raise typer.Exit()
+
+
+def build_app(host: PluginHost) -> typer.Typer:
+    app = typer.Typer(
+        name="leadforge",
+        help="Simulate a commercial world and render the CRM datasets it would have recorded.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def root(
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            ),
+        ] = False,
+    ) -> None:
+        """leadforge: synthetic CRM and go-to-market datasets from simulated worlds."""
+
+    app.command("list-recipes")(catalog.list_recipes_cmd)
+    app.command("plugins")(catalog.plugins_cmd)
+    app.command("generate")(make_generate(host))
+    app.command("inspect")(bundle_cmds.inspect_cmd)
+    app.command("validate")(bundle_cmds.validate_cmd)
+    return app
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting (used by tests)."""
+    try:
+        host = get_host()
+        command = typer.main.get_command(build_app(host))
+        result = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="leadforge",
+            standalone_mode=False,
+        )
+        return int(result) if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: bad option, bad value, missing option
+        error_line(exc.format_message())
+        return int(exc.exit_code)
+    except LeadforgeError as exc:
+        error_line(str(exc))
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        error_line("interrupted; nothing was written")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def main() -> None:
+    sys.exit(run())

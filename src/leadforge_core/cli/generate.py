@@ -1,0 +1,250 @@
+"""``leadforge generate``: resolve, simulate, write atomically, validate."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from leadforge_core.bundle.writer import check_destination, sigterm_as_interrupt
+from leadforge_core.cli.output import emit_json, err, out
+from leadforge_core.cli.progress import RichProgress
+from leadforge_core.errors import ConfigError, ValidationFailed
+from leadforge_core.exposure import ExposureMode
+from leadforge_core.pipeline import execute, plan
+from leadforge_core.plugins import PluginHost
+from leadforge_core.progress import NullProgress, Progress
+from leadforge_core.scheme import SizeFlag
+from leadforge_core.validation.runner import validate_bundle
+
+P = inspect.Parameter
+
+
+def _opt(annotation: Any, default: Any, *names: str, help: str, **kw: Any) -> Any:
+    return Annotated[annotation, typer.Option(*names, help=help, show_default=True, **kw)], default
+
+
+CORE_OPTIONS: list[tuple[str, Any, Any]] = [
+    (
+        "recipe",
+        *_opt(
+            str,
+            ...,
+            "--recipe",
+            "-r",
+            help="Recipe id (see `leadforge list-recipes`) or path to a recipe YAML file.",
+        ),
+    ),
+    (
+        "out",
+        *_opt(
+            Path, ..., "--out", "-o", help="Output folder; must be empty or absent unless --force."
+        ),
+    ),
+    (
+        "seed",
+        *_opt(
+            int | None,
+            None,
+            "--seed",
+            help="Root random seed (>= 0). Default: the recipe's, else 42.",
+            min=0,
+        ),
+    ),
+    (
+        "mode",
+        *_opt(
+            ExposureMode | None,
+            None,
+            "--mode",
+            help="Exposure mode. Default: the recipe's, else student_public.",
+        ),
+    ),
+    (
+        "difficulty",
+        *_opt(
+            str | None,
+            None,
+            "--difficulty",
+            help="Difficulty profile (intro, intermediate, advanced). Default: the recipe's.",
+        ),
+    ),
+    ("force", *_opt(bool, False, "--force", help="Replace a non-empty --out folder whole.")),
+    (
+        "override",
+        *_opt(
+            Path | None,
+            None,
+            "--override",
+            help="YAML file of settings (seed, mode, difficulty, params) over the recipe.",
+        ),
+    ),
+    (
+        "set_",
+        *_opt(
+            list[str] | None,
+            None,
+            "--set",
+            help="Set a scheme parameter, e.g. --set snapshot_day=21 (repeatable).",
+        ),
+    ),
+    (
+        "motif",
+        *_opt(
+            str | None,
+            None,
+            "--motif",
+            help="Hidden-structure motif family. Default: sampled per world.",
+        ),
+    ),
+    (
+        "timestamp",
+        *_opt(
+            str | None,
+            None,
+            "--timestamp",
+            help="Pin the generation timestamp (ISO 8601 or epoch seconds); default SOURCE_DATE_EPOCH, else now.",
+        ),
+    ),
+    (
+        "json_",
+        *_opt(bool, False, "--json", help="Print one JSON object with the result on stdout."),
+    ),
+    ("quiet", *_opt(bool, False, "--quiet", "-q", help="No progress display.")),
+]
+
+
+def size_flags(host: PluginHost) -> dict[str, tuple[SizeFlag, list[str]]]:
+    """Size flags offered by installed schemes: option name → (flag, schemes offering it)."""
+    found: dict[str, tuple[SizeFlag, list[str]]] = {}
+    for name, (cls, _) in sorted(host.schemes.items()):
+        for flag in cls.size_flags:
+            found.setdefault(flag.option, (flag, []))[1].append(name)
+    return found
+
+
+def make_generate(host: PluginHost) -> Callable[..., None]:
+    flags = size_flags(host)
+
+    def generate(**kwargs: Any) -> None:
+        sizes = {k: kwargs.pop(k) for k in list(kwargs) if k in flags}
+        run_generate(host, sizes=sizes, **kwargs)
+
+    params = [
+        P(name, P.KEYWORD_ONLY, annotation=ann, default=default)
+        for name, ann, default in CORE_OPTIONS
+    ]
+    for option, (flag, schemes) in flags.items():
+        cli = "--" + option.replace("_", "-")
+        help_text = f"{flag.help} (schemes: {', '.join(schemes)}). Default: derived by the scheme."
+        ann = Annotated[int | None, typer.Option(cli, help=help_text, show_default=False)]
+        params.append(P(option, P.KEYWORD_ONLY, annotation=ann, default=None))
+    generate.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    generate.__doc__ = (
+        "Generate a bundle: simulate a world from a recipe and write tables, tasks, dataset card "
+        "and metadata to --out. Precedence: flags > --set > --override file > recipe > scheme defaults."
+    )
+    return generate
+
+
+def run_generate(
+    host: PluginHost,
+    *,
+    recipe: str,
+    out: Path,
+    seed: int | None,
+    mode: ExposureMode | None,
+    difficulty: str | None,
+    force: bool,
+    override: Path | None,
+    set_: list[str] | None,
+    motif: str | None,
+    timestamp: str | None,
+    json_: bool,
+    quiet: bool,
+    sizes: dict[str, int | None],
+) -> None:
+    started = time.perf_counter()
+    given = {k: v for k, v in sizes.items() if v is not None}
+    for key, value in given.items():
+        if value <= 0:
+            raise ConfigError(f"--{key.replace('_', '-')}: must be a positive integer, got {value}")
+    p = plan(
+        recipe,
+        host=host,
+        override=override,
+        sets=set_ or (),
+        seed=seed,
+        mode=mode,
+        difficulty=difficulty,
+        motif=motif,
+        params=given,
+    )
+    check_destination(out, force)  # before any simulation work
+    report = None
+    with sigterm_as_interrupt():
+        display = RichProgress(err) if not quiet and not json_ else None
+        progress: Progress = display if display is not None else NullProgress()
+        if display is not None:
+            display.__enter__()
+        try:
+            bundle = execute(p, progress=progress, timestamp=timestamp)
+
+            def check(tmp: Path) -> None:
+                nonlocal report
+                handle = progress.phase("validation", total=1, unit="bundle")
+                report = validate_bundle(tmp, host)
+                handle.advance()
+                progress.end_phase("validation")
+
+            handle = progress.phase("writing", total=1, unit="bundle")
+            bundle.save(out, force=force, before_publish=check)
+            handle.advance()
+            progress.end_phase("writing")
+        finally:
+            if display is not None:
+                display.__exit__(None, None, None)
+    assert report is not None
+    # validation ran on the staging folder; report the final location
+    findings = [str(f) for f in report.findings]
+    result = {
+        "bundle": str(out),
+        "scheme": p.scheme.name,
+        "recipe": p.recipe.id,
+        "seed": p.config.seed,
+        "exposure_mode": str(p.config.mode),
+        "difficulty": p.config.difficulty,
+        "tables": {n: f.height for n, f in bundle.tables.items()},
+        "tasks": {
+            t: {s: f.height for s, f in task.splits.items()} for t, task in bundle.tasks.items()
+        },
+        "validation": {"ok": report.ok, "findings": findings},
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if json_:
+        emit_json(result)
+    else:
+        rows = ", ".join(f"{n} {h:,}" for n, h in result["tables"].items())
+        out.print(
+            f"wrote {out} ({p.scheme.name} / {p.recipe.id}, seed {p.config.seed}, {p.config.mode}, {p.config.difficulty})",
+            markup=False,
+        )
+        out.print(f"tables: {rows}", markup=False)
+        for t, splits in result["tasks"].items():
+            out.print(
+                f"task {t}: " + ", ".join(f"{s} {h:,}" for s, h in splits.items()), markup=False
+            )
+        out.print(
+            "validation: ok" if report.ok else f"validation: {len(findings)} problem(s)",
+            markup=False,
+        )
+        for f in findings:
+            out.print(f"  FAIL {f}", markup=False)
+    if not report.ok:
+        raise ValidationFailed(
+            f"bundle written to {out} but validation found {len(findings)} problem(s)"
+        )
