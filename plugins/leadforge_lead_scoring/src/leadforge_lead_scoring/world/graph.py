@@ -117,8 +117,8 @@ def graph_problems(g: nx.DiGraph) -> list[str]:
             out.append(f"edge {u}->{v}: post-conversion state depends only on account and outcome")
         if data.get("form") not in FORMS:
             out.append(f"edge {u}->{v} has unknown form {data.get('form')}")
-        if data.get("form") == "product" and data.get("partner") not in g:
-            out.append(f"edge {u}->{v} interacts with missing node {data.get('partner')}")
+        if data.get("form") == "product" and data.get("partner") not in set(g.predecessors(v)):
+            out.append(f"edge {u}->{v} interacts with {data.get('partner')}, not a cause of {v}")
     if "deal_propensity" in g and g.in_degree("deal_propensity") < 2:
         out.append("outcome node deal_propensity is orphaned (needs at least two causes)")
     return out
@@ -147,16 +147,20 @@ def execute(
     rng: np.random.Generator,
     n: int,
     edge_scale: Mapping[str, float] | None = None,
+    shared_noise: frozenset[str] = frozenset(),
 ) -> dict[str, np.ndarray]:
     """Node values for ``n`` leads in topological order (ties broken by name).
 
-    ``edge_scale`` multiplies edges by form (the difficulty's interaction strength).
+    ``edge_scale`` multiplies edges by form (the difficulty's interaction strength);
+    nodes in ``shared_noise`` get their noise from ``exogenous`` (drawn per account/contact).
     """
     scale = dict(edge_scale or {})
     values: dict[str, np.ndarray] = {}
     for node in nx.lexicographical_topological_sort(g):
         data = g.nodes[node]
         v = rng.standard_normal(n, dtype=np.float32) * np.float32(data["noise"])
+        if node in shared_noise:
+            v[:] = 0.0
         if node in exogenous:
             v += exogenous[node].astype(np.float32)
         for parent in sorted(g.predecessors(node)):

@@ -1,0 +1,252 @@
+"""Scheme checks for ``leadforge validate`` and the scheme part of ``leadforge inspect``.
+
+Each check reads the bundle through a :class:`BundleView`, never raises on bad data and
+yields :class:`Finding` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import polars as pl
+from leadforge_core.validation.findings import Finding
+from leadforge_core.validation.view import BundleReadError, BundleView
+
+from leadforge_lead_scoring.publish.cut import EVENT_TABLES
+from leadforge_lead_scoring.snapshot.task import LABEL, TASK
+
+PRECISION_LIMIT = 0.95
+RECALL_LIMIT = 0.05
+
+
+def _details(view: BundleView) -> dict[str, Any]:
+    details = view.manifest.get("scheme_details", {})
+    return details if isinstance(details, dict) else {}
+
+
+def _guard(name: str, fn: Any) -> Any:
+    def check(view: BundleView) -> Iterator[Finding]:
+        try:
+            yield from fn(view)
+        except BundleReadError as exc:
+            yield Finding(name, exc.message, exc.location)
+        except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError) as exc:
+            yield Finding(name, f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
+
+    check.__name__ = name
+    return check
+
+
+def _windows(view: BundleView) -> pl.DataFrame:
+    d = _details(view)
+    snap, horizon = int(d["snapshot_day"]), int(d["horizon_days"])
+    return view.table("leads").select(
+        "lead_id",
+        pl.col("lead_created_at").alias("_start"),
+        (pl.col("lead_created_at") + pl.duration(days=snap)).alias("_anchor"),
+        (pl.col("lead_created_at") + pl.duration(days=horizon)).alias("_end"),
+    )
+
+
+def _event_windows(view: BundleView) -> Iterator[Finding]:
+    """Every event lies inside its lead's window; public events lie at or before the anchor."""
+    win = _windows(view)
+    public = view.mode.is_public
+    for table, ts in EVENT_TABLES.items():
+        if not view.has_table(table):
+            continue
+        frame = view.table(table).join(win, on="lead_id", how="left")
+        bad = frame.filter((pl.col(ts) < pl.col("_start")) | (pl.col(ts) >= pl.col("_end"))).height
+        if bad:
+            yield Finding("lead_windows", f"{bad} rows outside their lead's window", f"{table}.{ts}")
+        if public:
+            late = frame.filter(pl.col(ts) > pl.col("_anchor")).height
+            if late:
+                yield Finding(
+                    "snapshot_safety", f"{late} public rows after their lead's anchor", f"{table}.{ts}"
+                )
+    if public and view.has_table("opportunities"):
+        opp = view.table("opportunities").join(win, on="lead_id", how="left")
+        late = opp.filter(pl.col("created_at") > pl.col("_anchor")).height
+        if late:
+            yield Finding("snapshot_safety", f"{late} opportunities created after the anchor", "opportunities")
+        stages = _details(view).get("stages", [])
+        if len(stages) == 9:
+            closed = opp.filter(pl.col("stage").is_in(stages[7:])).select("lead_id")
+            rows = _task_rows(view)
+            if rows is not None:
+                hit = rows.join(closed, on="lead_id", how="inner").height
+                if hit:
+                    yield Finding(
+                        "snapshot_safety",
+                        f"{hit} task rows have a closed opportunity stage as of the anchor",
+                        "opportunities.stage",
+                    )
+
+
+def _stage_sequences(view: BundleView) -> Iterator[Finding]:
+    """Logged stages follow the funnel order: one entry per stage, ranks rise with time."""
+    stages = _details(view).get("stages", [])
+    if len(stages) != 9 or not view.has_table("lead_stage_history"):
+        return
+    rank = {s: i for i, s in enumerate(stages)}
+    h = view.table("lead_stage_history")
+    unknown = h.filter(~pl.col("stage").is_in(stages)).height
+    if unknown:
+        yield Finding("stage_sequence", f"{unknown} rows with an unknown stage", "lead_stage_history")
+        return
+    seq = (
+        h.with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
+        .sort("lead_id", "entered_at", "r")
+        .group_by("lead_id", maintain_order=True)
+        .agg(pl.col("r"))
+        .with_columns(
+            (pl.col("r").list.first() != 0).alias("no_start"),
+            (pl.col("r").list.diff(null_behavior="drop").list.eval(pl.element() != 1).list.any()).alias("bad_step"),
+        )
+    )
+    # Allowed steps: +1 through the open stages; closed_won only after negotiation;
+    # closed_lost from any open stage.
+    steps = (
+        h.with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
+        .sort("lead_id", "entered_at", "r")
+        .with_columns(pl.col("r").shift(1).over("lead_id").alias("prev"))
+        .filter(pl.col("prev").is_not_null())
+    )
+    illegal = steps.filter(
+        ~(
+            ((pl.col("r") == pl.col("prev") + 1) & (pl.col("r") <= 7))
+            | ((pl.col("r") == 8) & (pl.col("prev") <= 6))
+        )
+    ).height
+    if illegal:
+        yield Finding("stage_sequence", f"{illegal} illegal stage transitions", "lead_stage_history")
+    no_start = seq.filter(pl.col("no_start")).height
+    if no_start:
+        yield Finding("stage_sequence", f"{no_start} leads whose history does not start at {stages[0]}", "lead_stage_history")
+
+
+def _task_rows(view: BundleView) -> pl.DataFrame | None:
+    if TASK not in view.task_names():
+        return None
+    return pl.concat(
+        [view.task_split(TASK, s).select("lead_id", LABEL) for s in ("train", "valid", "test")]
+    )
+
+
+def _prevalence(view: BundleView) -> Iterator[Finding]:
+    band = _details(view).get("prevalence_band")
+    rows = _task_rows(view)
+    if rows is None or not band or rows.height == 0:
+        return
+    p = float(rows[LABEL].mean())  # type: ignore[arg-type]
+    lo, hi = float(band[0]), float(band[1])
+    if rows.height >= 2000 and not lo <= p <= hi:
+        yield Finding(
+            "prevalence_band",
+            f"task prevalence {p:.3f} outside the {view.manifest.get('difficulty')} band [{lo}, {hi}]",
+            f"tasks/{TASK}",
+        )
+
+
+def probe_frame(view: BundleView) -> pl.DataFrame:
+    """Task rows joined with every per-lead column a student can build from public tables."""
+    rows = _task_rows(view)
+    assert rows is not None
+    leads = view.table("leads")
+    frame = rows.join(leads, on="lead_id", how="left", suffix="_lead")
+    if view.has_table("opportunities"):
+        opp = view.table("opportunities").group_by("lead_id").agg(
+            pl.col("stage").last().alias("opp_stage"),
+            pl.col("estimated_acv").max().alias("opp_acv"),
+            pl.all().exclude("lead_id", "stage", "estimated_acv").last().name.prefix("opp_"),
+        )
+        frame = frame.join(opp, on="lead_id", how="left")
+    for table in EVENT_TABLES:
+        if view.has_table(table):
+            cnt = view.table(table).group_by("lead_id").len(name=f"n_{table}")
+            frame = frame.join(cnt, on="lead_id", how="left").with_columns(pl.col(f"n_{table}").fill_null(0))
+    # Sibling records: other leads of the same contact / account and their public stage.
+    sib = leads.group_by("account_id").agg(
+        pl.len().alias("account_leads"),
+        pl.col("current_stage").n_unique().alias("account_stage_variety"),
+    )
+    frame = frame.join(sib, on="account_id", how="left")
+    return frame
+
+
+def best_rules(frame: pl.DataFrame, label: str, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Best single-column rules: category == v, or numeric ≥ / ≤ quantile thresholds."""
+    y = frame[label].cast(pl.Boolean)
+    n_pos = int(y.sum())
+    out: list[dict[str, Any]] = []
+    if n_pos == 0:
+        return out
+    skip = set(skip) | {label}
+    for col in frame.columns:
+        if col in skip or col.endswith("_id") or col == "row_id":
+            continue
+        s = frame[col]
+        rules: list[tuple[str, pl.Series]] = []
+        if s.dtype in (pl.String, pl.Boolean) or isinstance(s.dtype, pl.Categorical):
+            counts = s.value_counts(sort=True).head(200)
+            for v in counts[col].to_list():
+                rules.append((f"{col} == {v!r}", (s == v).fill_null(False) if v is not None else s.is_null()))
+        elif s.dtype.is_numeric() or s.dtype.is_temporal():
+            num = s.cast(pl.Float64) if s.dtype.is_numeric() else s.cast(pl.Int64).cast(pl.Float64)
+            qs = sorted({q for q in (num.quantile(p) for p in (0.5, 0.8, 0.9, 0.95, 0.99, 0.01, 0.05, 0.1, 0.2)) if q is not None})
+            for q in qs:
+                rules.append((f"{col} >= {q:g}", (num >= q).fill_null(False)))
+                rules.append((f"{col} <= {q:g}", (num <= q).fill_null(False)))
+        for text, mask in rules:
+            hit = int(mask.sum())
+            if hit == 0:
+                continue
+            tp = int((mask & y).sum())
+            out.append({"rule": text, "precision": tp / hit, "recall": tp / n_pos, "support": hit})
+    return out
+
+
+def _join_probes(view: BundleView) -> Iterator[Finding]:
+    if not view.mode.is_public or _task_rows(view) is None:
+        return
+    frame = probe_frame(view)
+    for r in best_rules(frame, LABEL):
+        if r["precision"] >= PRECISION_LIMIT and r["recall"] >= RECALL_LIMIT and r["support"] >= 20:
+            yield Finding(
+                "join_reconstruction",
+                f"public rule {r['rule']} reveals the label (precision {r['precision']:.3f}, "
+                f"recall {r['recall']:.3f})",
+                f"tasks/{TASK}",
+            )
+
+
+CHECKS = (
+    _guard("lead_windows", _event_windows),
+    _guard("stage_sequence", _stage_sequences),
+    _guard("prevalence_band", _prevalence),
+    _guard("join_reconstruction", _join_probes),
+)
+
+
+def inspect_extras(view: BundleView) -> dict[str, Any]:
+    try:
+        rows = _task_rows(view)
+        d = _details(view)
+        out: dict[str, Any] = {
+            "snapshot_day": d.get("snapshot_day"),
+            "horizon_days": d.get("horizon_days"),
+            "prevalence_band": d.get("prevalence_band"),
+        }
+        if rows is not None and rows.height:
+            out["task_rows"] = rows.height
+            out["task_prevalence"] = round(float(rows[LABEL].mean()), 4)  # type: ignore[arg-type]
+        if view.has_table("leads"):
+            stages = view.table("leads")["current_stage"].value_counts(sort=True)
+            out["lead_stages"] = dict(zip(stages["current_stage"].to_list(), stages["count"].to_list(), strict=True))
+        if "motif_family" in d:
+            out["motif_family"] = d["motif_family"]
+        return out
+    except (BundleReadError, pl.exceptions.PolarsError, KeyError, TypeError, ValueError) as exc:
+        return {"error": str(exc)[:200]}

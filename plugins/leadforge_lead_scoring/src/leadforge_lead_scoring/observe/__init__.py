@@ -1,0 +1,1 @@
+"""CRM messiness: what the CRM records differs from what happened."""

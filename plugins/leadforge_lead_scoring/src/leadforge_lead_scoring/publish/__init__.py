@@ -1,0 +1,1 @@
+"""Publication: relational tables, public snapshot cut, metadata and dataset card."""

@@ -1,0 +1,181 @@
+"""The ``lead_scoring`` scheme: wires world → simulation → observation → tables → task."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import networkx as nx
+import numpy as np
+import polars as pl
+from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
+from leadforge_core.errors import ConfigError
+from leadforge_core.progress import phase
+from leadforge_core.scheme import RunContext, Scheme, SizeFlag
+from leadforge_core.validation.findings import Check
+
+from leadforge_lead_scoring.checks import CHECKS, inspect_extras
+from leadforge_lead_scoring.observe.crm import observe
+from leadforge_lead_scoring.params import LeadScoringParams
+from leadforge_lead_scoring.publish.cut import cut_tables
+from leadforge_lead_scoring.publish.metadata import card_sections, public_summary, truth_files
+from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
+from leadforge_lead_scoring.publish.tables import build_tables
+from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld, Profile
+from leadforge_lead_scoring.simulate import engine
+from leadforge_lead_scoring.simulate.mechanisms import LOST, WON, Mechanisms, compile_mechanisms
+from leadforge_lead_scoring.snapshot.features import compute_features
+from leadforge_lead_scoring.snapshot.task import TASK, TASK_SPEC, build_task, feature_infos
+from leadforge_lead_scoring.world.graph import build_graph
+from leadforge_lead_scoring.world.motifs import BASE_NODES, MOTIF_FAMILIES
+from leadforge_lead_scoring.world.population import US_PER_DAY, Population, build_population
+
+
+@attrs.define
+class World:
+    pop: Population
+    graph: nx.DiGraph
+    profile: Profile
+    mechanisms: Mechanisms
+
+
+def stage_order(world: LeadScoringWorld) -> list[str]:
+    return [world.stages[k] for k in STAGE_KEYS]
+
+
+class LeadScoringScheme(Scheme):
+    name = "lead_scoring"
+    title = "B2B lead scoring: daily funnel simulation and 90-day conversion"
+    params_model = LeadScoringParams
+    recipe_model = LeadScoringWorld
+    size_flags = (
+        SizeFlag("n_leads", "population.n_leads", "number of leads (default from the recipe)"),
+        SizeFlag("n_accounts", "population.n_accounts", "number of accounts (default: derived)"),
+        SizeFlag("n_contacts", "population.n_contacts", "number of contacts (default: derived)"),
+    )
+    motifs = tuple(MOTIF_FAMILIES)
+    exposure = EXPOSURE
+
+    def table_specs(self) -> list[TableSpec]:
+        return list(TABLE_SPECS)
+
+    def task_specs(self) -> list[TaskSpec]:
+        return [TASK_SPEC]
+
+    def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
+        pop = params.population
+        sizing = recipe.world.sizing
+        n_l = pop.n_leads
+        n_c = pop.n_contacts or max(1, round(n_l / sizing.leads_per_contact))
+        n_a = pop.n_accounts or max(1, round(n_l / sizing.leads_per_account))
+        if pop.n_contacts is None and pop.n_accounts is not None:
+            n_c = max(n_c, n_a)
+        if pop.n_accounts is None and pop.n_contacts is not None:
+            n_a = min(n_a, n_c)
+        if n_a > n_c:
+            raise ConfigError(
+                f"population: n_accounts ({n_a}) exceeds n_contacts ({n_c}); every account "
+                "needs at least one contact"
+            )
+        if n_c > n_l:
+            raise ConfigError(
+                f"population: n_contacts ({n_c}) exceeds n_leads ({n_l}); every contact "
+                "needs at least one lead"
+            )
+        motifs = recipe.world.motifs
+        if params.motif is not None and params.motif not in motifs:
+            raise ConfigError(
+                f"motif: unknown motif {params.motif!r} for recipe {recipe.id} "
+                f"(choose from {', '.join(motifs)})"
+            )
+        if difficulty not in recipe.world.difficulties:
+            raise ConfigError(
+                f"difficulty: recipe {recipe.id} has no profile {difficulty!r} "
+                f"(profiles: {', '.join(recipe.world.difficulties)})"
+            )
+        return attrs.evolve(
+            params, population=attrs.evolve(pop, n_accounts=n_a, n_contacts=n_c)
+        )
+
+    def build_world(self, ctx: RunContext) -> World:
+        w: LeadScoringWorld = ctx.recipe.world
+        params = ctx.params
+        if params.population.n_accounts is None or params.population.n_contacts is None:
+            params = self.complete_params(params, ctx.recipe, ctx.difficulty)
+            ctx.params = params
+        profile = w.difficulties[ctx.difficulty]
+        rng = ctx.streams.generator("world.graph")
+        motif = params.motif or w.motifs[int(rng.integers(len(w.motifs)))]
+        graph = build_graph(motif, rng, profile.confounding)
+        noise = {n: BASE_NODES[n][1] for n in BASE_NODES}
+        noise["budget_shock"] = 1.0
+        pop = build_population(params, w, ctx.streams, noise, profile.duplicate_rate)
+        mech = compile_mechanisms(profile, graph, params.horizon_days)
+        return World(pop=pop, graph=graph, profile=profile, mechanisms=mech)
+
+    def simulate(self, world: World, ctx: RunContext) -> engine.SimResult:
+        return engine.run(
+            world.mechanisms, ctx.recipe.world, world.pop, world.graph, ctx.streams, ctx.progress
+        )
+
+    def render(self, world: World, sim: engine.SimResult, ctx: RunContext) -> Rendered:
+        w: LeadScoringWorld = ctx.recipe.world
+        params = ctx.params
+        with phase(ctx.progress, "observation"):
+            ob = observe(
+                sim, world.pop, world.mechanisms.observation, ctx.streams,
+                params.horizon_days, len(w.channels),
+            )
+        with phase(ctx.progress, "tables"):
+            tables, extra = build_tables(
+                w, world.pop, sim, ob, sim.nodes, ctx.streams,
+                world.mechanisms.observation["proxy_noise"],
+            )
+        with phase(ctx.progress, "features"):
+            feats = compute_features(
+                tables, params.snapshot_day, stage_order(w), w.activity_outcomes[0].name
+            )
+            trap = np.bincount(ob.touch_lead, minlength=world.pop.n_leads)
+            logged = ob.stage_logged_us
+            closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
+            closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
+            task = build_task(
+                tables, feats, trap, extra["won"], closed_us, params,
+                ctx.streams.generator("task.splits"),
+            )
+        n_rows = sum(f.height for f in task.splits.values())
+        return Rendered(
+            tables=tables,
+            tasks={TASK: task},
+            features=feature_infos(),
+            truth=truth_files(world, sim, ctx),
+            public_summary=public_summary(tables, n_rows, ctx),
+            card_sections=card_sections(world, ctx),
+            manifest_extra={
+                "snapshot_day": params.snapshot_day,
+                "horizon_days": params.horizon_days,
+                "stages": stage_order(w),
+                "prevalence_band": [
+                    world.profile.prevalence.min,
+                    world.profile.prevalence.max,
+                ],
+            },
+            instructor_manifest_extra={
+                "motif_family": world.graph.graph["motif_family"],
+                "rewiring": world.graph.graph["rewiring"],
+            },
+        )
+
+    def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
+        w = ctx.recipe.world
+        return cut_tables(rendered.tables, ctx.params.snapshot_day, stage_order(w), w.stages["sql"])
+
+    def checks(self) -> Sequence[Check]:
+        return CHECKS
+
+    def inspect_summary(self, view: Any) -> dict[str, Any]:
+        return inspect_extras(view)
+
+
+__all__ = ["US_PER_DAY", "LeadScoringScheme"]

@@ -1,0 +1,1 @@
+"""Daily funnel simulation: compiled mechanisms, hazards and the vectorized engine."""

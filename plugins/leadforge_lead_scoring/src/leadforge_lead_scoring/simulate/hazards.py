@@ -1,0 +1,69 @@
+"""Small vectorized helpers for per-day probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+
+
+def exogenous_inputs(world, pop, graph, idx: np.ndarray) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Recipe vocabulary effects (plus entity-level noise) feeding the graph's root nodes.
+
+    Account and contact latents carry their entity's noise so sibling leads share it.
+    """
+
+    def eff(items: list, codes: np.ndarray, attr: str = "effect") -> np.ndarray:  # type: ignore[type-arg]
+        return np.array([getattr(i, attr) for i in items], dtype=np.float32)[codes]
+
+    contact = pop.lead_contact[idx]
+    account = pop.contact_account[contact]
+    month_w = np.asarray(world.acquisition.month_weights, dtype=np.float32)
+    month = (
+        pop.lead_created_us[idx].astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+        % 12
+    )
+    climate = (month_w[month] - month_w.mean()) / (month_w.std() + 1e-6) * 0.5
+    channel_intent = eff(world.channels, pop.channel[idx], "intent")
+    target = graph.graph["channel_target"]
+    rep_load = np.float32(1.0) / pop.rep_capacity[pop.sdr[idx]]
+    out = {
+        "market_climate": climate.astype(np.float32),
+        "account_fit": eff(world.industries, pop.industry[account])
+        + eff(world.employee_bands, pop.band[account], "fit")
+        + eff(world.maturity_bands, pop.maturity[account])
+        + pop.account_noise["account_fit"][account],
+        "budget_readiness": eff(world.regions, pop.region[account])
+        + eff(world.revenue_bands, pop.revenue[account])
+        + pop.account_noise["budget_readiness"][account],
+        "committee_complexity": eff(world.employee_bands, pop.band[account], "complexity")
+        + pop.account_noise["committee_complexity"][account],
+        "budget_shock": pop.account_noise["budget_shock"][account],
+        "contact_authority": eff(world.roles, pop.role[contact], "authority")
+        + eff(world.seniorities, pop.seniority[contact])
+        + pop.contact_noise["contact_authority"][contact],
+        "contact_intent": eff(world.email_domain_types, pop.email_type[contact])
+        + (channel_intent if target == "contact_intent" else 0.0)
+        + pop.contact_noise["contact_intent"][contact],
+        "rep_execution": 0.6 * pop.rep_quality[pop.sdr[idx]]
+        + 0.4 * pop.rep_quality[pop.ae[idx]]
+        - 0.8 * (rep_load - 1.0),
+    }
+    if target == "lead_quality":
+        out["lead_quality"] = channel_intent
+    return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+#: Nodes whose noise is drawn per account/contact (shared by sibling leads), not per lead.
+SHARED_NOISE = frozenset(
+    {
+        "account_fit",
+        "budget_readiness",
+        "committee_complexity",
+        "budget_shock",
+        "contact_authority",
+        "contact_intent",
+    }
+)

@@ -1,0 +1,118 @@
+"""Compile a difficulty profile and a sampled graph into the parameters the engine uses.
+
+The compiled :class:`Mechanisms` is exactly what the simulation reads, and it is written to
+``metadata/mechanism_summary.json`` unchanged.
+"""
+
+from __future__ import annotations
+
+import attrs
+import networkx as nx
+
+from leadforge_lead_scoring.recipe import Profile
+
+#: Funnel stages the engine moves through (indices into recipe stage names).
+OPEN_STAGES = 7  # mql .. negotiation
+WON, LOST = 7, 8
+
+
+@attrs.define
+class StageRule:
+    """Per-day transition logits of one open stage."""
+
+    stage: str
+    advance_intercept: float
+    advance_driver: str
+    advance_slope: float
+    lost_intercept: float
+    lost_slope: float
+    friction_slope: float = 0.0
+
+
+@attrs.define
+class Mechanisms:
+    horizon_days: int
+    signal: float
+    interaction_scale: float
+    outcome_shock_sd: float
+    engagement_noise: float
+    base_win: float
+    drift: float
+    dwell_lost_per_day: float
+    stages: list[StageRule]
+    # event intensities (per-day probabilities before modulation)
+    touch_base: float
+    touch_engagement: float
+    touch_decay_days: float
+    session_base: float
+    session_engagement: float
+    won_touch_rate: float
+    lost_touch_rate: float
+    first_contact_intercept: float
+    first_contact_speed: float
+    activity_rate_open: float
+    activity_rate_late: float
+    session_jump: float
+    bottleneck_stage: str
+    observation: dict[str, float]
+
+
+def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -> Mechanisms:
+    """Turn the difficulty profile into concrete hazard and observation parameters."""
+    sig = profile.signal
+    bottleneck = str(graph.graph["bottleneck_stage"])
+    b = profile.base_win
+
+    def friction(stage: str) -> float:
+        return -1.2 * sig if stage == bottleneck else -0.3 * sig
+
+    stages = [
+        StageRule("mql", -2.2, "engagement", 0.9 * sig, -4.6, 0.5 * sig),
+        StageRule("sal", -1.6, "followup_speed", 0.8 * sig, -4.2, 0.6 * sig),
+        StageRule("sql", -2.0, "demo_momentum", 0.9 * sig, -4.4, 0.6 * sig),
+        StageRule("demo_scheduled", -1.2, "demo_momentum", 0.6 * sig, -4.0, 0.6 * sig,
+                  friction("demo_completed")),
+        StageRule("demo_completed", -2.0 + b, "deal_propensity", 0.9 * sig, -4.0, 0.8 * sig),
+        StageRule("proposal_sent", -2.2 + b, "deal_propensity", 1.0 * sig, -3.8, 0.9 * sig,
+                  friction("negotiation")),
+        StageRule("negotiation", -2.0 + b, "deal_propensity", 1.2 * sig, -3.4, 1.1 * sig,
+                  friction("closed_won")),
+    ]
+    # The first demo-stage friction belongs to demo_scheduled → demo_completed; the proposal
+    # bottleneck applies to demo_completed → proposal_sent.
+    if bottleneck == "proposal_sent":
+        stages[4].friction_slope = -1.2 * sig
+    return Mechanisms(
+        horizon_days=horizon_days,
+        signal=sig,
+        interaction_scale=profile.interaction,
+        outcome_shock_sd=profile.outcome_noise,
+        engagement_noise=profile.engagement_noise,
+        base_win=b,
+        drift=profile.drift,
+        dwell_lost_per_day=0.015,
+        stages=stages,
+        touch_base=0.05,
+        touch_engagement=0.45,
+        touch_decay_days=45.0,
+        session_base=0.035,
+        session_engagement=0.55,
+        won_touch_rate=0.10,
+        lost_touch_rate=0.006,
+        first_contact_intercept=-1.4,
+        first_contact_speed=0.9 * sig,
+        activity_rate_open=0.05,
+        activity_rate_late=0.08,
+        session_jump=0.8,
+        bottleneck_stage=bottleneck,
+        observation={
+            "proxy_noise": profile.proxy_noise,
+            "missing_enrichment": profile.missing_enrichment,
+            "attribution_noise": profile.attribution_noise,
+            "stage_log_delay_days": profile.stage_log_delay_days,
+            "activity_log_delay_days": profile.activity_log_delay_days,
+            "session_visibility": profile.session_visibility,
+            "activity_log_rate": profile.activity_log_rate,
+            "duplicate_rate": profile.duplicate_rate,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Snapshot features at each lead's anchor and the conversion task."""

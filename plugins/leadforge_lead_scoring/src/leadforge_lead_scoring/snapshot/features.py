@@ -1,0 +1,168 @@
+"""Task features computed with polars from the CRM tables, restricted to events ≤ the anchor.
+
+The same function runs on instructor tables (at render time) and on public tables (in the
+provenance test), so a student can reproduce every non-trap feature from the public bundle.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+DAY_US = 86_400_000_000
+
+STATIC = {
+    "accounts": (
+        "industry",
+        "region",
+        "employee_band",
+        "estimated_revenue_band",
+        "process_maturity_band",
+    ),
+    "contacts": ("role_function", "seniority", "buyer_role", "email_domain_type"),
+}
+
+
+def anchors(leads: pl.DataFrame, snapshot_day: int) -> pl.DataFrame:
+    return leads.select(
+        "lead_id",
+        "lead_created_at",
+        (pl.col("lead_created_at") + pl.duration(days=snapshot_day)).alias("snapshot_time"),
+    )
+
+
+def _days(expr: pl.Expr) -> pl.Expr:
+    return (expr.dt.total_microseconds() / DAY_US).round(3)
+
+
+def _events(
+    table: pl.DataFrame, ts: str, anchor: pl.DataFrame
+) -> pl.LazyFrame:
+    return (
+        table.lazy()
+        .join(anchor.lazy(), on="lead_id", how="inner")
+        .filter(pl.col(ts) <= pl.col("snapshot_time"))
+    )
+
+
+def compute_features(
+    tables: dict[str, pl.DataFrame],
+    snapshot_day: int,
+    stage_order: list[str],
+    connect_outcome: str,
+) -> pl.DataFrame:
+    """One row per lead in ``tables['leads']`` with every non-trap feature at its anchor."""
+    leads = tables["leads"]
+    anc = anchors(leads, snapshot_day)
+    t = (
+        _events(tables["touches"], "touch_timestamp", anc)
+        .group_by("lead_id")
+        .agg(
+            pl.len().alias("n_touches"),
+            (pl.col("touch_timestamp") < pl.col("lead_created_at") + pl.duration(days=7))
+            .sum()
+            .alias("n_touches_first_7d"),
+            (pl.col("touch_timestamp") > pl.col("snapshot_time") - pl.duration(days=7))
+            .sum()
+            .alias("n_touches_last_7d"),
+            (pl.col("touch_direction") == "inbound").sum().alias("n_inbound_touches"),
+            pl.col("campaign_id").drop_nulls().n_unique().alias("n_distinct_campaigns"),
+            _days(pl.col("snapshot_time").first() - pl.col("touch_timestamp").max()).alias(
+                "days_since_last_touch"
+            ),
+        )
+    )
+    s = (
+        _events(tables["sessions"], "session_timestamp", anc)
+        .group_by("lead_id")
+        .agg(
+            pl.len().alias("n_sessions"),
+            pl.col("page_views").sum().alias("total_page_views"),
+            pl.col("pricing_page_views").sum().alias("pricing_page_views"),
+            pl.col("demo_page_views").sum().alias("demo_page_views"),
+            (pl.col("session_duration_seconds").sum() / 60).round(2).alias("session_minutes"),
+            (pl.col("session_timestamp") > pl.col("snapshot_time") - pl.duration(days=7))
+            .sum()
+            .alias("n_sessions_last_7d"),
+            _days(pl.col("snapshot_time").first() - pl.col("session_timestamp").max()).alias(
+                "days_since_last_session"
+            ),
+        )
+    )
+    a = (
+        _events(tables["sales_activities"], "activity_timestamp", anc)
+        .group_by("lead_id")
+        .agg(
+            pl.len().alias("n_sales_activities"),
+            (pl.col("activity_outcome") == connect_outcome).sum().alias("n_connected_activities"),
+            _days(pl.col("activity_timestamp").min() - pl.col("lead_created_at").first()).alias(
+                "days_to_first_activity"
+            ),
+            _days(pl.col("snapshot_time").first() - pl.col("activity_timestamp").max()).alias(
+                "days_since_last_activity"
+            ),
+        )
+    )
+    rank = {name: i for i, name in enumerate(stage_order)}
+    h = (
+        _events(tables["lead_stage_history"], "entered_at", anc)
+        .with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
+        .sort("lead_id", "entered_at", "_rank")
+        .group_by("lead_id")
+        .agg(
+            pl.col("stage").last().alias("stage_at_snapshot"),
+            _days(pl.col("snapshot_time").first() - pl.col("entered_at").last()).alias(
+                "days_in_stage_at_snapshot"
+            ),
+            (pl.len() - 1).alias("n_stage_changes"),
+        )
+    )
+    o = (
+        tables["opportunities"]
+        .lazy()
+        .join(anc.lazy(), on="lead_id", how="inner")
+        .filter(pl.col("created_at") <= pl.col("snapshot_time"))
+        .group_by("lead_id")
+        .agg(pl.col("estimated_acv").max().alias("opportunity_acv"))
+    )
+    prior = (
+        leads.lazy()
+        .sort("account_id", "lead_created_at", "lead_id")
+        .with_columns(pl.int_range(pl.len()).over("account_id").alias("account_prior_leads"))
+        .select("lead_id", "account_prior_leads")
+    )
+    base = (
+        leads.lazy()
+        .select(
+            "lead_id", "account_id", "contact_id", "lead_source", "first_touch_channel", "owner_rep_id",
+            "lead_score", "fit_score", "lead_created_at",
+        )
+        .join(anc.lazy().select("lead_id", "snapshot_time"), on="lead_id", how="left")
+        .join(tables["accounts"].lazy().select("account_id", *STATIC["accounts"]), on="account_id", how="left")
+        .join(tables["contacts"].lazy().select("contact_id", *STATIC["contacts"]), on="contact_id", how="left")
+        .join(prior, on="lead_id", how="left")
+    )
+    counts = [
+        "n_touches", "n_touches_first_7d", "n_touches_last_7d", "n_inbound_touches",
+        "n_distinct_campaigns", "n_sessions", "total_page_views", "pricing_page_views",
+        "demo_page_views", "n_sessions_last_7d", "n_sales_activities", "n_connected_activities",
+        "n_stage_changes",
+    ]
+    out = (
+        base.join(t, on="lead_id", how="left")
+        .join(s, on="lead_id", how="left")
+        .join(a, on="lead_id", how="left")
+        .join(h, on="lead_id", how="left")
+        .join(o, on="lead_id", how="left")
+        .with_columns(
+            [pl.col(c).fill_null(0).cast(pl.Int64) for c in counts]
+            + [
+                pl.col("session_minutes").fill_null(0.0),
+                pl.col("opportunity_acv").is_not_null().alias("has_opportunity"),
+                pl.col("lead_created_at").dt.month().cast(pl.Int64).alias("created_month"),
+                pl.col("lead_created_at").dt.weekday().cast(pl.Int64).alias("created_weekday"),
+            ]
+        )
+        .drop("lead_created_at")
+    )
+    # Joins do not keep row order; return rows in the leads table's order.
+    return leads.lazy().select("lead_id").join(out, on="lead_id", how="left", maintain_order="left").collect()
