@@ -31,7 +31,7 @@ def list_recipes_cmd(json_: JsonFlag = False) -> None:
         return
     table = Table(title="leadforge recipes")
     for col in ("id", "scheme", "title", "primary task", "modes", "difficulties", "plugin"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("id", "scheme", "primary task"))
     for r in recipes:
         table.add_row(
             r["id"],

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from leadforge_core.bundle.writer import check_destination, sigterm_as_interrupt
-from leadforge_core.cli.output import emit_json, err, out
+from leadforge_core.cli import output
 from leadforge_core.cli.progress import RichProgress
 from leadforge_core.errors import ConfigError, ValidationFailed
 from leadforge_core.exposure import ExposureMode
@@ -187,7 +187,7 @@ def run_generate(
     check_destination(out, force)  # before any simulation work
     report = None
     with sigterm_as_interrupt():
-        display = RichProgress(err) if not quiet and not json_ else None
+        display = RichProgress(output.err) if not quiet and not json_ else None
         progress: Progress = display if display is not None else NullProgress()
         if display is not None:
             display.__enter__()
@@ -226,24 +226,24 @@ def run_generate(
         "seconds": round(time.perf_counter() - started, 3),
     }
     if json_:
-        emit_json(result)
+        output.emit_json(result)
     else:
         rows = ", ".join(f"{n} {h:,}" for n, h in result["tables"].items())
-        out.print(
+        output.out.print(
             f"wrote {out} ({p.scheme.name} / {p.recipe.id}, seed {p.config.seed}, {p.config.mode}, {p.config.difficulty})",
             markup=False,
         )
-        out.print(f"tables: {rows}", markup=False)
+        output.out.print(f"tables: {rows}", markup=False)
         for t, splits in result["tasks"].items():
-            out.print(
+            output.out.print(
                 f"task {t}: " + ", ".join(f"{s} {h:,}" for s, h in splits.items()), markup=False
             )
-        out.print(
+        output.out.print(
             "validation: ok" if report.ok else f"validation: {len(findings)} problem(s)",
             markup=False,
         )
         for f in findings:
-            out.print(f"  FAIL {f}", markup=False)
+            output.out.print(f"  FAIL {f}", markup=False)
     if not report.ok:
         raise ValidationFailed(
             f"bundle written to {out} but validation found {len(findings)} problem(s)"

@@ -98,9 +98,9 @@ def _mapping_check(value: Any, cls: type) -> None:
 
 def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    # Predicates, not singledispatch: a StrEnum is a str subclass and must not match ``str``.
     for exact, hook in ((int, _int), (float, _float), (str, _str), (bool, _bool), (dt.date, _date)):
-        conv.register_structure_hook_func(lambda t, exact=exact: t is exact, hook)
+        conv.register_structure_hook(exact, hook)
+    # StrEnum / IntEnum come before str / int in their MRO, so enums get the enum hook.
     for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
         conv.register_structure_hook(base, _enum)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())

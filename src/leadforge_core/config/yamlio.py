@@ -59,6 +59,15 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = (exc.problem or exc.context or "syntax error").strip()
+        ctx = exc.context_mark
+        if (
+            exc.problem
+            and exc.context
+            and ctx is not None
+            and mark is not None
+            and ctx.line != mark.line
+        ):
+            problem += f" ({exc.context.strip()} started at line {ctx.line + 1})"
         raise ConfigError(f"{source}{line}: malformed YAML: {problem}") from None
     except YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"

@@ -1,0 +1,172 @@
+"""Strict typed config: no coercion, unknown keys rejected, file:line: key: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+from leadforge_core import Generator
+from leadforge_core.config import int_field, structure_strict
+from leadforge_core.config.layers import override_layer, set_layer
+from leadforge_core.config.yamlio import parse_yaml
+from leadforge_core.errors import ConfigError
+from leadforge_core.plugins import PluginHost
+from leadforge_core.splits import SplitConfig
+
+
+@attrs.define
+class Inner:
+    n: int = int_field(5, ge=1)
+    rate: float = 0.5
+    name: str = "x"
+    flag: bool = False
+
+
+@attrs.define
+class Outer:
+    inner: Inner = attrs.Factory(Inner)
+    split: SplitConfig = attrs.Factory(SplitConfig)
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "fragment"),
+    [
+        ({"inner": {"n": 3.7}}, "inner.n", "expected an integer"),
+        ({"inner": {"n": "12"}}, "inner.n", "expected an integer"),
+        ({"inner": {"n": True}}, "inner.n", "expected an integer"),
+        ({"inner": {"rate": "0.5"}}, "inner.rate", "expected a number"),
+        ({"inner": {"name": 3}}, "inner.name", "expected a string"),
+        ({"inner": {"flag": "yes"}}, "inner.flag", "expected true or false"),
+        ({"inner": {"bogus": 1}}, "inner.bogus", "unknown key"),
+        ({"nope": 1}, "nope", "unknown key"),
+        ({"inner": 4}, "inner", "expected a mapping"),
+        ({"inner": {"n": 0}}, "inner.n", "must be >= 1"),
+        ({"split": {"strategy": "sideways"}}, "split.strategy", "expected one of temporal"),
+        ({"split": {"train": 0.5}}, "split.train", "sum to 1"),
+    ],
+)
+def test_strict_structure(data: dict, key: str, fragment: str) -> None:
+    _, problems = structure_strict(data, Outer)
+    assert problems, data
+    assert problems[0][0] == key
+    assert fragment in problems[0][1]
+
+
+def test_valid_structure() -> None:
+    obj, problems = structure_strict(
+        {"inner": {"n": 7, "rate": 1}, "split": {"strategy": "grouped"}}, Outer
+    )
+    assert problems == []
+    assert obj is not None and obj.inner.n == 7 and obj.inner.rate == 1.0
+    assert obj.split.strategy == "grouped"
+
+
+def test_malformed_yaml_reports_line() -> None:
+    with pytest.raises(ConfigError, match=r"^x\.yaml:4: malformed YAML: .* started at line 3"):
+        parse_yaml("a: 1\nb: 2\nc: [1, 2\nd: 4\n", "x.yaml")
+
+
+def test_override_unknown_top_level_key_has_line(tmp_path: Path) -> None:
+    f = tmp_path / "o.yaml"
+    f.write_text("seed: 1\n\ncolour: blue\n")
+    with pytest.raises(ConfigError, match=r"o\.yaml:3: colour: unknown key"):
+        override_layer(f)
+
+
+def test_set_layer_parses_yaml_scalars() -> None:
+    layer = set_layer(["population.n_customers=50", "params.snapshot_day=21", "motif=steady"])
+    assert layer.data == {
+        "params": {"population": {"n_customers": 50}, "snapshot_day": 21, "motif": "steady"}
+    }
+    with pytest.raises(ConfigError):
+        set_layer(["novalue"])
+
+
+# -- precedence, through the real pipeline with the toy scheme ---------------------------------
+
+
+def _cfg(host: PluginHost, **kw: object) -> dict:
+    return Generator.from_recipe("toy_shop_v1", host=host, **kw).config  # type: ignore[arg-type]
+
+
+def test_scheme_defaults_then_recipe(toy_host: PluginHost) -> None:
+    cfg = _cfg(toy_host)
+    assert cfg["seed"] == 7  # recipe defaults
+    assert cfg["params"]["population"]["n_customers"] == 300  # recipe over scheme default 200
+    assert cfg["params"]["snapshot_day"] == 30  # scheme default
+    assert cfg["difficulty"] == "intermediate"
+    assert cfg["params"]["population"]["n_stores"] == 6  # derived by complete_params
+
+
+def test_override_file_beats_recipe(toy_host: PluginHost, tmp_path: Path) -> None:
+    f = tmp_path / "o.yaml"
+    f.write_text(
+        "seed: 11\nmode: research_instructor\ndifficulty: advanced\n"
+        "params:\n  population:\n    n_customers: 40\n"
+    )
+    cfg = _cfg(toy_host, override=f)
+    assert (cfg["seed"], cfg["mode"], cfg["difficulty"]) == (11, "research_instructor", "advanced")
+    assert cfg["params"]["population"]["n_customers"] == 40
+
+
+def test_flags_beat_override_file(toy_host: PluginHost, tmp_path: Path) -> None:
+    f = tmp_path / "o.yaml"
+    f.write_text(
+        "seed: 11\nmode: research_instructor\ndifficulty: advanced\nparams:\n  population:\n    n_customers: 40\n"
+    )
+    cfg = _cfg(
+        toy_host,
+        override=f,
+        seed=2,
+        exposure_mode="student_public",
+        difficulty="intro",
+        n_customers=77,
+    )
+    assert (cfg["seed"], cfg["mode"], cfg["difficulty"]) == (2, "student_public", "intro")
+    assert cfg["params"]["population"]["n_customers"] == 77
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        (
+            "params:\n  population:\n    n_customers: 3.7\n",
+            r"o\.yaml:3: params\.population\.n_customers: expected an integer",
+        ),
+        ("seed: '12'\n", r"o\.yaml:1: seed: expected an integer"),
+        ("params:\n  snapshot_day: 0\n", r"o\.yaml:2: params\.snapshot_day: must be >= 1"),
+        (
+            "params:\n  population:\n    n_customer: 3\n",
+            r"o\.yaml:3: params\.population\.n_customer: unknown key",
+        ),
+        ("mode: public\n", r"o\.yaml:1: mode: expected one of student_public, research_instructor"),
+        ("difficulty: brutal\n", r"o\.yaml:1: difficulty: unknown difficulty 'brutal'"),
+        ("seed: -4\n", r"o\.yaml:1: seed: must be >= 0"),
+    ],
+)
+def test_override_errors_point_at_line(
+    toy_host: PluginHost, tmp_path: Path, content: str, pattern: str
+) -> None:
+    f = tmp_path / "o.yaml"
+    f.write_text(content)
+    with pytest.raises(ConfigError, match=pattern):
+        _cfg(toy_host, override=f)
+
+
+def test_unknown_api_keyword_is_an_error(toy_host: PluginHost) -> None:
+    with pytest.raises(ConfigError, match="unknown argument 'n_leeds'"):
+        _cfg(toy_host, n_leeds=5)
+
+
+def test_scheme_cross_field_check(toy_host: PluginHost) -> None:
+    with pytest.raises(ConfigError, match="n_stores"):
+        Generator.from_recipe(
+            "toy_shop_v1", host=toy_host, population={"n_customers": 10, "n_stores": 20}
+        )
+
+
+def test_unknown_motif_lists_valid(toy_host: PluginHost) -> None:
+    with pytest.raises(ConfigError, match="steady, bursty"):
+        _cfg(toy_host, motif="chaotic")
