@@ -22,9 +22,9 @@ from leadforge_core.bundle.model import (
     TaskSpec,
     TaskType,
 )
+from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.hookspecs import hookimpl
-from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.scheme import API_VERSION, RunContext, Scheme, SizeFlag
 
 __all__ = [
@@ -35,8 +35,8 @@ __all__ = [
     "ExposureMode",
     "ExposurePolicy",
     "FeatureInfo",
-    "Generator",
     "ForeignKey",
+    "Generator",
     "Rendered",
     "RunContext",
     "Scheme",

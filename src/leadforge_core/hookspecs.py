@@ -26,6 +26,7 @@ def leadforge_register_schemes() -> list[type[Scheme]]:
     ``api_version`` it targets. A name already registered by another plugin is an error naming
     both distributions.
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -36,3 +37,4 @@ def leadforge_register_recipes() -> list[Traversable | Path]:
     so installing the plugin brings its recipes and uninstalling it removes them. Each
     recipe's ``scheme`` must be registered by some plugin.
     """
+    raise NotImplementedError

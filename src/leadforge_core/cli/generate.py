@@ -211,6 +211,10 @@ def run_generate(
     assert report is not None
     # validation ran on the staging folder; report the final location
     findings = [str(f) for f in report.findings]
+    tables = {n: f.height for n, f in bundle.tables.items()}
+    task_rows = {
+        t: {s: f.height for s, f in task.splits.items()} for t, task in bundle.tasks.items()
+    }
     result = {
         "bundle": str(out),
         "scheme": p.scheme.name,
@@ -218,23 +222,21 @@ def run_generate(
         "seed": p.config.seed,
         "exposure_mode": str(p.config.mode),
         "difficulty": p.config.difficulty,
-        "tables": {n: f.height for n, f in bundle.tables.items()},
-        "tasks": {
-            t: {s: f.height for s, f in task.splits.items()} for t, task in bundle.tasks.items()
-        },
+        "tables": tables,
+        "tasks": task_rows,
         "validation": {"ok": report.ok, "findings": findings},
         "seconds": round(time.perf_counter() - started, 3),
     }
     if json_:
         output.emit_json(result)
     else:
-        rows = ", ".join(f"{n} {h:,}" for n, h in result["tables"].items())
+        rows = ", ".join(f"{n} {h:,}" for n, h in tables.items())
         output.out.print(
             f"wrote {out} ({p.scheme.name} / {p.recipe.id}, seed {p.config.seed}, {p.config.mode}, {p.config.difficulty})",
             markup=False,
         )
         output.out.print(f"tables: {rows}", markup=False)
-        for t, splits in result["tasks"].items():
+        for t, splits in task_rows.items():
             output.out.print(
                 f"task {t}: " + ", ".join(f"{s} {h:,}" for s, h in splits.items()), markup=False
             )

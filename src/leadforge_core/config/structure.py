@@ -110,7 +110,7 @@ def make_converter() -> cattrs.Converter:
 
     def attrs_hook_factory(cls: type) -> Any:
         attrs.resolve_types(cls)
-        inner = conv.gen_structure_attrs_fromdict(cls)
+        inner: Any = conv.gen_structure_attrs_fromdict(cls)
 
         def hook(value: Any, _: Any) -> Any:
             _mapping_check(value, cls)

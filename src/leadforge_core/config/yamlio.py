@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,8 @@ def _plain(node: Any, path: tuple[str, ...], lines: LineMap) -> Any:
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
-            try:
+            with contextlib.suppress(KeyError, TypeError, AttributeError):
                 lines[(*path, str(i))] = node.lc.item(i)[0] + 1
-            except (KeyError, TypeError, AttributeError):
-                pass
             items.append(_plain(value, (*path, str(i)), lines))
         return items
     if isinstance(node, bool) or node is None:

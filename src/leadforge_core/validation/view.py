@@ -65,7 +65,7 @@ class BundleView:
     @property
     def mode(self) -> ExposureMode:
         try:
-            return ExposureMode(self.manifest.get("exposure_mode"))
+            return ExposureMode(str(self.manifest.get("exposure_mode")))
         except ValueError:
             raise BundleReadError("manifest.json", "exposure_mode is missing or unknown") from None
 
