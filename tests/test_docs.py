@@ -1,0 +1,38 @@
+"""Every hook is documented with its arguments and an example in docs/plugins.md."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from leadforge_core import hookspecs
+
+DOC = Path(__file__).parents[1] / "docs" / "plugins.md"
+
+
+def _hooks() -> list[str]:
+    return [
+        n
+        for n, f in vars(hookspecs).items()
+        if n.startswith("leadforge_") and inspect.isfunction(f)
+    ]
+
+
+def test_hooks_exist() -> None:
+    assert set(_hooks()) >= {"leadforge_register_schemes", "leadforge_register_recipes"}
+
+
+def test_every_hook_is_documented_with_arguments_and_example() -> None:
+    text = DOC.read_text()
+    for name in _hooks():
+        params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        heading = f"### `{name}({params})`"
+        assert heading in text, f"{name} is not documented in docs/plugins.md"
+        section = text.split(heading, 1)[1].split("\n### ", 1)[0]
+        assert "```python" in section and f"def {name}(" in section, f"{name} has no example"
+
+
+def test_every_hook_has_a_docstring() -> None:
+    for name in _hooks():
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert "Called" in doc and "Return" in doc, name
