@@ -70,6 +70,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: bad option, bad value, missing option
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `leadforge`: show help, not an error
+            print(exc.format_message())
+            return 0
         error_line(exc.format_message())
         return int(exc.exit_code)
     except LeadforgeError as exc:

@@ -14,6 +14,7 @@ from leadforge_core.plugins import get_host
 from leadforge_core.validation.runner import validate_bundle
 from leadforge_core.validation.view import BundleReadError, BundleView
 
+_SPLIT_ORDER = {"train": 0, "valid": 1, "test": 2}
 BundleArg = Annotated[Path, typer.Argument(help="Bundle folder written by `leadforge generate`.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
@@ -84,7 +85,8 @@ def inspect_cmd(bundle: BundleArg, json_: JsonFlag = False) -> None:
     for col in ("task", "type", "split", "rows", "target"):
         tasks.add_column(col)
     for name, t in s["tasks"].items():
-        for split, st in (t["splits"] or {}).items():
+        splits = t["splits"] or {}
+        for split, st in sorted(splits.items(), key=lambda kv: _SPLIT_ORDER.get(kv[0], 9)):
             if "prevalence" in st:
                 target = f"prevalence {st['prevalence']}"
             elif "mean" in st:

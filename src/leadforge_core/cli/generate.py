@@ -22,9 +22,22 @@ from leadforge_core.scheme import SizeFlag
 from leadforge_core.validation.runner import validate_bundle
 
 P = inspect.Parameter
+_METAVARS = {
+    "--recipe": "ID|PATH",
+    "--out": "DIR",
+    "--seed": "N",
+    "--difficulty": "NAME",
+    "--override": "FILE",
+    "--set": "KEY=VALUE",
+    "--motif": "NAME",
+    "--timestamp": "TIME",
+}
 
 
 def _opt(annotation: Any, default: Any, *names: str, help: str, **kw: Any) -> Any:
+    metavar = _METAVARS.get(names[0])
+    if metavar is not None:
+        kw["metavar"] = metavar
     return Annotated[annotation, typer.Option(*names, help=help, show_default=True, **kw)], default
 
 
@@ -140,8 +153,10 @@ def make_generate(host: PluginHost) -> Callable[..., None]:
     ]
     for option, (flag, schemes) in flags.items():
         cli = "--" + option.replace("_", "-")
-        help_text = f"{flag.help} (schemes: {', '.join(schemes)}). Default: derived by the scheme."
-        ann = Annotated[int | None, typer.Option(cli, help=help_text, show_default=False)]
+        help_text = f"{flag.help} [scheme: {', '.join(schemes)}]"
+        ann = Annotated[
+            int | None, typer.Option(cli, help=help_text, show_default=False, metavar="N")
+        ]
         params.append(P(option, P.KEYWORD_ONLY, annotation=ann, default=None))
     generate.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     generate.__doc__ = (
