@@ -13,6 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from helpers import file_hashes
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leadforge_core import Generator
 from leadforge_core.cli.app import run
@@ -183,3 +185,28 @@ def test_public_bundle_hides_truth(toy_host: PluginHost, tmp_path: Path) -> None
     assert "lifetime_orders" not in pl.read_parquet(tmp_path / "p/tables/customers.parquet").columns
     card = (tmp_path / "p/dataset_card.md").read_text()
     assert "bursty" not in card and "## Truth" not in card
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 2**40),
+    n=st.integers(1, 400),
+    mode=st.sampled_from(["student_public", "research_instructor"]),
+)
+def test_generation_is_deterministic(toy_host: PluginHost, seed: int, n: int, mode: str) -> None:
+    def make() -> dict[str, pl.DataFrame]:
+        b = Generator.from_recipe(
+            "toy_shop_v1", host=toy_host, seed=seed, n_customers=n, exposure_mode=mode
+        ).generate(timestamp=0)
+        frames = dict(b.tables)
+        frames.update(
+            {f"{t}/{s}": f for t, task in b.tasks.items() for s, f in task.splits.items()}
+        )
+        return frames
+
+    first, second = make(), make()
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name].equals(second[name], null_equal=True), name
