@@ -64,22 +64,4 @@ class Generator:
 
 def list_recipes(host: PluginHost | None = None) -> list[dict[str, Any]]:
     """Every recipe reachable by id, with its scheme, title, task, modes and plugin."""
-    host = host or get_host()
-    catalog = RecipeCatalog(host)
-    out = []
-    for rid, rf in sorted(catalog.files().items()):
-        data = rf.data
-        out.append(
-            {
-                "id": rid,
-                "scheme": data.get("scheme"),
-                "title": data.get("title"),
-                "primary_task": data.get("primary_task"),
-                "modes": data.get("modes", [str(m) for m in ExposureMode]),
-                "difficulties": data.get("difficulties", ["intro", "intermediate", "advanced"]),
-                "plugin": rf.origin,
-                "source": rf.label,
-                "extends": data.get("extends"),
-            }
-        )
-    return out
+    return RecipeCatalog(host or get_host()).listing()

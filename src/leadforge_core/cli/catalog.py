@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leadforge_core.api import list_recipes
 from leadforge_core.cli.output import emit_json, err, out
 from leadforge_core.plugins import get_host
 from leadforge_core.recipes.registry import RecipeCatalog
@@ -17,11 +16,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on
 
 def list_recipes_cmd(json_: JsonFlag = False) -> None:
     """List every recipe you can pass to --recipe, with its scheme, task, modes and plugin."""
-    host = get_host()
-    recipes = list_recipes(host)
-    problems = RecipeCatalog(host)
-    problems.files()
-    for problem in problems.problems:
+    catalog = RecipeCatalog(get_host())
+    recipes = catalog.listing()
+    for problem in catalog.problems:
         err.print(f"warning: {problem}", markup=False)
     if json_:
         emit_json({"recipes": recipes})

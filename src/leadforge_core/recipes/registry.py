@@ -20,6 +20,7 @@ from leadforge_core.config.layers import Layer, check_top_level
 from leadforge_core.config.structure import structure_strict
 from leadforge_core.config.yamlio import LineMap, load_yaml_file, parse_yaml
 from leadforge_core.errors import ConfigError, PluginError, RecipeError
+from leadforge_core.exposure import ExposureMode
 from leadforge_core.plugins import PluginHost, RecipeSource
 from leadforge_core.recipes.model import RECIPE_ID, Recipe, RecipeHeader
 
@@ -114,6 +115,26 @@ class RecipeCatalog:
 
     def ids(self) -> list[str]:
         return sorted(self.files())
+
+    def listing(self) -> list[dict[str, Any]]:
+        """One summary per recipe id (header fields as written; not fully resolved)."""
+        out = []
+        for rid, rf in sorted(self.files().items()):
+            data = rf.data
+            out.append(
+                {
+                    "id": rid,
+                    "scheme": data.get("scheme"),
+                    "title": data.get("title"),
+                    "primary_task": data.get("primary_task"),
+                    "modes": data.get("modes", [str(m) for m in ExposureMode]),
+                    "difficulties": data.get("difficulties", ["intro", "intermediate", "advanced"]),
+                    "plugin": rf.origin,
+                    "source": rf.label,
+                    "extends": data.get("extends"),
+                }
+            )
+        return out
 
     # -- resolution ------------------------------------------------------------------------
     def resolve(self, ref: str) -> Recipe:
