@@ -1,0 +1,86 @@
+"""The ``lifecycle`` scheme: customers → weekly subscription simulation → customer snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
+from leadforge_core.errors import ConfigError
+from leadforge_core.scheme import RunContext, Scheme, SizeFlag
+from leadforge_core.validation.findings import Check
+
+from leadforge_lifecycle import checks as lifecycle_checks
+from leadforge_lifecycle.params import LifecycleParams, Motif
+from leadforge_lifecycle.publish import card, cut, metadata
+from leadforge_lifecycle.publish.specs import TABLE_SPECS
+from leadforge_lifecycle.publish.tables import build_tables
+from leadforge_lifecycle.recipe import LifecycleWorld
+from leadforge_lifecycle.simulate.engine import SimResult, simulate
+from leadforge_lifecycle.snapshot.catalog import feature_infos
+from leadforge_lifecycle.snapshot.tasks import build_tasks, target_names, task_specs
+from leadforge_lifecycle.world.build import build_world, horizon_end
+from leadforge_lifecycle.world.population import World
+
+
+class LifecycleScheme(Scheme):
+    name = "lifecycle"
+    title = "Customer lifecycle and predictive lifetime value (pLTV)"
+    params_model = LifecycleParams
+    recipe_model = LifecycleWorld
+    size_flags = (SizeFlag("n_customers", "population.n_customers", "customers to simulate"),)
+    motifs = tuple(str(m) for m in Motif)
+    exposure = cut.EXPOSURE
+
+    def table_specs(self) -> list[TableSpec]:
+        return list(TABLE_SPECS)
+
+    def task_specs(self) -> list[TaskSpec]:
+        return task_specs()
+
+    def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
+        world: LifecycleWorld = recipe.world
+        if difficulty not in world.difficulty:
+            raise ConfigError(f"difficulty: recipe {recipe.id} has no profile {difficulty!r}")
+        if params.motif is not None and params.motif not in world.motifs:
+            enabled = ", ".join(str(m) for m in world.motifs)
+            raise ConfigError(f"motif: {params.motif} is not enabled by recipe {recipe.id} "
+                              f"(enabled: {enabled})")
+        return params
+
+    def build_world(self, ctx: RunContext) -> World:
+        return build_world(ctx)
+
+    def simulate(self, world: World, ctx: RunContext) -> SimResult:
+        cal = ctx.params.calendar
+        return simulate(world, ctx.streams, ctx.progress, dunning_weeks=cal.dunning_weeks,
+                        period_weeks=cal.health_period_weeks)
+
+    def render(self, world: World, sim: SimResult, ctx: RunContext) -> Rendered:
+        params: LifecycleParams = ctx.params
+        recipe: LifecycleWorld = ctx.recipe.world
+        second_trap = bool(world.mechanism["second_trap"])
+        tables = build_tables(world, sim, recipe, horizon_end(params),
+                              params.calendar.health_period_weeks)
+        tasks, used = build_tasks(tables, params, recipe, second_trap, ctx.streams)
+        return Rendered(
+            tables=tables,
+            tasks=tasks,
+            features=feature_infos(used, target_names()),
+            truth=metadata.truth(world, sim, tables, ctx),
+            public_summary=metadata.public_summary(params, tables, ctx.difficulty),
+            card_sections=card.card_sections(recipe, params, world, second_trap),
+            manifest_extra=metadata.public_facts(params),
+            instructor_manifest_extra={"motif_family": str(world.graph.motif),
+                                       "instructor_only_tasks": list(cut.EARLY_TASKS)},
+        )
+
+    def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
+        return cut.snapshot_cut(rendered.tables, ctx.params.calendar.observation_date)
+
+    def checks(self) -> Sequence[Check]:
+        return lifecycle_checks.CHECKS
+
+    def inspect_summary(self, view: Any) -> dict[str, Any]:
+        return lifecycle_checks.inspect_summary(view)

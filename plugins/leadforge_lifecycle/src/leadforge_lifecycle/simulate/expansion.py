@@ -1,0 +1,43 @@
+"""Usage growth, expansion and downgrade: how MRR moves between renewals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: An account's MRR never grows past this multiple of its signing MRR (size ceiling).
+CEILING_MULTIPLE = 12.0
+MRR_FLOOR = 100.0
+#: Weeks after signing before expansion or downgrade can happen.
+SETTLE_WEEKS = 8
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def expansion_probability(
+    base: float, adoption: np.ndarray, depth_z: np.ndarray, utilisation: np.ndarray,
+    w_adoption: float, w_depth: float, w_users: float,
+) -> np.ndarray:
+    """Seat pressure (utilisation near the seat count), depth and adoption drive expansion."""
+    x = w_adoption * adoption + w_depth * depth_z + w_users * 4.0 * (utilisation - 0.75)
+    return np.minimum(base * np.exp(x), 0.5)
+
+
+def downgrade_probability(
+    base: float, budget: np.ndarray, depth_z: np.ndarray, w_budget: float, w_depth: float
+) -> np.ndarray:
+    return np.minimum(base * np.exp(-w_budget * budget - w_depth * depth_z), 0.5)
+
+
+def expansion_factor(jump: float, z: np.ndarray) -> np.ndarray:
+    """Multiplicative MRR jump ``exp(|N(jump, jump/2)|)``: rare big jumps make the heavy tail."""
+    return np.exp(np.abs(jump + 0.5 * jump * z))
+
+
+def downgrade_factor(u: np.ndarray) -> np.ndarray:
+    return np.exp(-(0.15 + 0.25 * u))
+
+
+def round_mrr(mrr: np.ndarray) -> np.ndarray:
+    return np.maximum(np.round(mrr / 10.0) * 10.0, MRR_FLOOR)
