@@ -23,7 +23,8 @@ from leadforge_lifecycle.world.population import World
 
 EVENT_TYPES = ("renewal", "expansion", "downgrade", "churn", "payment_failure", "payment_recovered")
 #: Day offset of each event type inside its week (relative to the customer's weekly anchor).
-EVENT_OFFSET_DAYS = {"renewal": 0.0, "expansion": 3.0, "downgrade": 3.0, "churn": 0.0,
+#: MRR changes share the anchor with the invoice issued that week, which bills the new MRR.
+EVENT_OFFSET_DAYS = {"renewal": 0.0, "expansion": 0.0, "downgrade": 0.0, "churn": 0.0,
                      "payment_failure": 0.0, "payment_recovered": 2.0}
 CHURN_REASONS = ("non_renewal", "mid_term_cancellation", "payment_write_off")
 EPISODE_OPEN, EPISODE_RECOVERED, EPISODE_WRITTEN_OFF = 0, 1, 2
