@@ -42,6 +42,17 @@ class Choice:
 
 
 @attrs.define
+class Industry:
+    """An industry: weight, fit effect and how its fit changes with company complexity
+    (``complexity_affinity`` > 0: fit grows with size; < 0: fit shrinks with size)."""
+
+    name: str
+    weight: float = float_field(1.0, gt=0.0)
+    effect: float = 0.0
+    complexity_affinity: float = 0.0
+
+
+@attrs.define
 class Band:
     """A company-size band: sampling weight, fit effect and buying-committee complexity."""
 
@@ -141,13 +152,14 @@ class Profile:
     confounding: float = float_field(0.3, ge=0.0, help="strength of the hidden confounder")
     drift: float = float_field(0.0, help="change of closing intercept across the window")
     engagement_noise: float = float_field(0.5, ge=0.0)
+    latent_noise: float = float_field(1.0, gt=0.0, help="scale of unobserved latent noise")
 
 
 @attrs.define
 class LeadScoringWorld:
     narrative: Narrative
     company_names: CompanyNames
-    industries: list[Choice]
+    industries: list[Industry]
     regions: list[Choice]
     employee_bands: list[Band]
     revenue_bands: list[Choice]

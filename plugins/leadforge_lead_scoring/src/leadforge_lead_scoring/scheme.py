@@ -28,7 +28,7 @@ from leadforge_lead_scoring.simulate.mechanisms import LOST, WON, Mechanisms, co
 from leadforge_lead_scoring.snapshot.features import compute_features
 from leadforge_lead_scoring.snapshot.task import TASK, TASK_SPEC, build_task, feature_infos
 from leadforge_lead_scoring.world.graph import build_graph
-from leadforge_lead_scoring.world.motifs import BASE_NODES, MOTIF_FAMILIES
+from leadforge_lead_scoring.world.motifs import MOTIF_FAMILIES
 from leadforge_lead_scoring.world.population import US_PER_DAY, Population, build_population
 
 
@@ -107,10 +107,12 @@ class LeadScoringScheme(Scheme):
         profile = w.difficulties[ctx.difficulty]
         rng = ctx.streams.generator("world.graph")
         motif = params.motif or w.motifs[int(rng.integers(len(w.motifs)))]
-        graph = build_graph(motif, rng, profile.confounding)
-        noise = {n: BASE_NODES[n][1] for n in BASE_NODES}
-        noise["budget_shock"] = 1.0
-        pop = build_population(params, w, ctx.streams, noise, profile.duplicate_rate)
+        graph = build_graph(motif, rng, profile.confounding, profile.latent_noise)
+        noise = {n: float(d["noise"]) for n, d in graph.nodes(data=True)}
+        noise.setdefault("budget_shock", 1.0)
+        pop = build_population(
+            params, w, ctx.streams, noise, profile.duplicate_rate, 0.08 * profile.interaction
+        )
         mech = compile_mechanisms(profile, graph, params.horizon_days)
         return World(pop=pop, graph=graph, profile=profile, mechanisms=mech)
 

@@ -20,6 +20,8 @@ from leadforge_lead_scoring.simulate.hazards import SHARED_NOISE, exogenous_inpu
 from leadforge_lead_scoring.simulate.mechanisms import LOST, OPEN_STAGES, WON, Mechanisms
 from leadforge_lead_scoring.world.graph import execute
 
+#: Nodes the hazards read, standardized over the population before simulating.
+DRIVERS = ("engagement", "followup_speed", "demo_momentum", "committee_friction", "deal_propensity")
 #: Nodes kept after the simulation (for tables, proxies and the instructor truth).
 KEPT_NODES = ("engagement", "demo_momentum", "deal_propensity", "deal_size",
               "lead_score_proxy", "fit_score_proxy", "followup_speed")
@@ -42,7 +44,7 @@ class SimResult:
     touches: Events  # code: unused (0)
     sessions: Events  # code: unused (0)
     activities: Events  # code: stage at the time of the activity
-    nodes: dict[str, np.ndarray]
+    nodes: dict[str, np.ndarray]  # drivers standardized, other nodes raw
     shock_day: np.ndarray
     shock: np.ndarray
 
@@ -52,6 +54,7 @@ def _simulate_block(
     values: dict[str, np.ndarray],
     volume: np.ndarray,
     duplicate: np.ndarray,
+    researcher: np.ndarray,
     drift: np.ndarray,
     rng: np.random.Generator,
 ) -> dict[str, Any]:
@@ -74,12 +77,17 @@ def _simulate_block(
         lost[s] = rule.lost_intercept - rule.lost_slope * w
     adv[4:] += drift  # cohort drift of the closing stages
     adv[:, duplicate] = -30.0  # duplicates never progress
+    adv[1:, researcher] = -30.0  # researchers are accepted by SDRs but never qualify
+    lost[:, researcher] = -6.0  # ... and linger as open leads
     shock_day = rng.integers(0, h, n).astype(np.int16)
     shock = (rng.standard_normal(n) * m.outcome_shock_sd).astype(np.float32)
     e = values["engagement"] + rng.standard_normal(n, dtype=np.float32) * m.engagement_noise
     touch_p = np.minimum(m.touch_base * np.exp(m.touch_engagement * e) * volume, 0.6)
     session_p = np.minimum(m.session_base * np.exp(m.session_engagement * e), 0.5)
+    touch_p[researcher] *= 2.5
+    touch_p = np.minimum(touch_p, 0.6)
     touch_p[duplicate] = 0.0
+    session_p[researcher] = np.minimum(session_p[researcher] * 4.0, 0.5)
     session_p[duplicate] = 0.0
     fc_p = sigmoid(m.first_contact_intercept + m.first_contact_speed * values["followup_speed"])
     fc_p[duplicate] = 0.0
@@ -92,6 +100,7 @@ def _simulate_block(
     entry[0] = 0
     current_entry = np.zeros(n, dtype=np.int16)
     contacted = np.zeros(n, dtype=bool)
+    fast = np.zeros(n, dtype=bool)  # first contact within a day: "speed to lead"
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "td", "s", "sd", "a", "ad", "as")}
     for t in range(h):
         u = rng.random((5, n), dtype=np.float32)
@@ -111,6 +120,8 @@ def _simulate_block(
         out["sd"].append(np.full(hit.size, t, dtype=np.int16))
         first = is_open & ~contacted & (u[2] < fc_p)
         contacted |= first
+        if t <= 1:
+            fast |= first
         act = first | (is_open & contacted & (u[3] < act_rate[stage]))
         hit = np.flatnonzero(act)
         out["a"].append(hit)
@@ -123,6 +134,7 @@ def _simulate_block(
         x_adv = adv.ravel()[flat] + np.where(st >= 4, shocked, np.float32(0.0))
         x_adv += np.where((st == 2) & sess, np.float32(m.session_jump), np.float32(0.0))
         x_adv = np.where((st == 0) & ~contacted, np.float32(-30.0), x_adv)
+        x_adv += np.where(fast & (st >= 1) & (st <= 3), np.float32(m.speed_bonus), np.float32(-0.2))
         dwell = (t - current_entry).astype(np.float32)
         x_lost = lost.ravel()[flat] + m.dwell_lost_per_day * dwell - shocked
         p_adv = sigmoid(x_adv)
@@ -155,28 +167,41 @@ def run(
     volume_all = np.array([c.volume for c in world.channels], dtype=np.float32)
     start_us = pop.lead_created_us.min() if n else 0
     span_us = max(int(pop.lead_created_us.max() - start_us), 1) if n else 1
-    parts: list[dict[str, Any] | None] = [None] * len(spans)
-    node_parts: list[dict[str, np.ndarray] | None] = [None] * len(spans)
     scale = {"product": m.interaction_scale, "threshold": m.interaction_scale}
+    # Pass 1: execute the graph for every block; drivers are standardized with population-wide
+    # moments so hazards mean the same thing in every motif family.
+    node_parts: list[dict[str, np.ndarray]] = []
+    for b, lo, hi in spans:
+        idx = np.arange(lo, hi)
+        exo = exogenous_inputs(world, pop, graph, idx, m.interaction_scale)
+        rng = streams.generator("simulate.latents", b)
+        node_parts.append(execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE))
+    moments = {
+        k: (
+            float(np.mean(np.concatenate([p[k] for p in node_parts]))),
+            float(np.std(np.concatenate([p[k] for p in node_parts])) or 1.0),
+        )
+        for k in DRIVERS
+    } if spans else {}
+    parts: list[dict[str, Any] | None] = [None] * len(spans)
     with phase(progress, "simulation", total=len(spans), unit="blocks") as ph:
         for i in order if order is not None else range(len(spans)):
             b, lo, hi = spans[i]
             idx = np.arange(lo, hi)
-            rng = streams.generator("simulate.leads", b)
-            exo = exogenous_inputs(world, pop, graph, idx)
-            values = execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE)
+            values = node_parts[i]
+            z = {k: ((values[k] - mu) / sd).astype(np.float32) for k, (mu, sd) in moments.items()}
             frac = ((pop.lead_created_us[idx] - start_us) / span_us).astype(np.float32)
             drift = (m.drift * (frac - 0.5)).astype(np.float32)
             res = _simulate_block(
-                m, values, volume_all[pop.channel[idx]], pop.is_duplicate[idx], drift, rng
+                m, z, volume_all[pop.channel[idx]], pop.is_duplicate[idx], pop.is_researcher[idx], drift,
+                streams.generator("simulate.leads", b),
             )
             for k in ("t", "s", "a"):
                 res[k] = res[k].astype(np.int64) + lo
             parts[i] = res
-            node_parts[i] = {k: values[k] for k in KEPT_NODES if k in values}
             ph.advance()
     done = [p for p in parts if p is not None]
-    nodes_done = [p for p in node_parts if p is not None]
+    nodes_done = node_parts
 
     def cat(key: str) -> np.ndarray:
         return np.concatenate([p[key] for p in done]) if done else np.zeros(0)
@@ -190,7 +215,11 @@ def run(
         touches=Events(cat("t"), cat("td").astype(np.int16), np.zeros(0)),
         sessions=Events(cat("s"), cat("sd").astype(np.int16), np.zeros(0)),
         activities=Events(cat("a"), cat("ad").astype(np.int16), cat("as").astype(np.int8)),
-        nodes={k: np.concatenate([p[k] for p in nodes_done]) for k in KEPT_NODES},
+        nodes={
+            k: (np.concatenate([p[k] for p in nodes_done]) - moments.get(k, (0.0, 1.0))[0])
+            / moments.get(k, (0.0, 1.0))[1]
+            for k in KEPT_NODES
+        },
         shock_day=cat("shock_day").astype(np.int16),
         shock=cat("shock").astype(np.float32),
     )

@@ -9,10 +9,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
 
 
-def exogenous_inputs(world, pop, graph, idx: np.ndarray) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def exogenous_inputs(world, pop, graph, idx: np.ndarray, interaction: float = 1.0) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     """Recipe vocabulary effects (plus entity-level noise) feeding the graph's root nodes.
 
-    Account and contact latents carry their entity's noise so sibling leads share it.
+    Account and contact latents carry their entity's noise so sibling leads share it. Fit has
+    an industry × company-complexity interaction (scaled by the difficulty's ``interaction``)
+    with no main effect, which only non-linear models can pick up.
     """
 
     def eff(items: list, codes: np.ndarray, attr: str = "effect") -> np.ndarray:  # type: ignore[type-arg]
@@ -34,6 +36,10 @@ def exogenous_inputs(world, pop, graph, idx: np.ndarray) -> dict[str, np.ndarray
         "account_fit": eff(world.industries, pop.industry[account])
         + eff(world.employee_bands, pop.band[account], "fit")
         + eff(world.maturity_bands, pop.maturity[account])
+        + 2.0
+        * interaction
+        * eff(world.industries, pop.industry[account], "complexity_affinity")
+        * _centered(eff(world.employee_bands, pop.band[account], "complexity"), world)
         + pop.account_noise["account_fit"][account],
         "budget_readiness": eff(world.regions, pop.region[account])
         + eff(world.revenue_bands, pop.revenue[account])
@@ -54,6 +60,14 @@ def exogenous_inputs(world, pop, graph, idx: np.ndarray) -> dict[str, np.ndarray
     if target == "lead_quality":
         out["lead_quality"] = channel_intent
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def _centered(x: np.ndarray, world) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Band complexity centred on its population-weighted mean (so the interaction has no
+    main effect)."""
+    w = np.array([b.weight for b in world.employee_bands], dtype=np.float32)
+    c = np.array([b.complexity for b in world.employee_bands], dtype=np.float32)
+    return x - np.float32((w * c).sum() / w.sum())
 
 
 #: Nodes whose noise is drawn per account/contact (shared by sibling leads), not per lead.

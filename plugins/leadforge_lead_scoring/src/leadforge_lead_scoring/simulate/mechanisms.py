@@ -53,6 +53,7 @@ class Mechanisms:
     activity_rate_open: float
     activity_rate_late: float
     session_jump: float
+    speed_bonus: float
     bottleneck_stage: str
     observation: dict[str, float]
 
@@ -66,16 +67,18 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
     def friction(stage: str) -> float:
         return -1.2 * sig if stage == bottleneck else -0.3 * sig
 
+    # ``base_win`` (class balance) speeds up or slows down the late funnel and shifts losses.
+    lb = -1.0 * b
     stages = [
-        StageRule("mql", -2.2, "engagement", 0.9 * sig, -4.6, 0.5 * sig),
-        StageRule("sal", -1.6, "followup_speed", 0.8 * sig, -4.2, 0.6 * sig),
-        StageRule("sql", -2.0, "demo_momentum", 0.9 * sig, -4.4, 0.6 * sig),
-        StageRule("demo_scheduled", -1.2, "demo_momentum", 0.6 * sig, -4.0, 0.6 * sig,
-                  friction("demo_completed")),
-        StageRule("demo_completed", -2.0 + b, "deal_propensity", 0.9 * sig, -4.0, 0.8 * sig),
-        StageRule("proposal_sent", -2.2 + b, "deal_propensity", 1.0 * sig, -3.8, 0.9 * sig,
+        StageRule("mql", -2.2 + 0.5 * b, "engagement", 0.9 * sig, -4.6, 0.5 * sig),
+        StageRule("sal", -1.6 + 0.5 * b, "followup_speed", 0.8 * sig, -4.2, 0.6 * sig),
+        StageRule("sql", -2.0 + 0.5 * b, "demo_momentum", 0.9 * sig, -4.4, 0.6 * sig),
+        StageRule("demo_scheduled", -1.2 + 0.5 * b, "demo_momentum", 0.6 * sig, -4.0 + lb,
+                  0.6 * sig, friction("demo_completed")),
+        StageRule("demo_completed", -2.0 + b, "deal_propensity", 0.9 * sig, -4.0 + lb, 0.8 * sig),
+        StageRule("proposal_sent", -2.2 + b, "deal_propensity", 1.0 * sig, -3.8 + lb, 0.9 * sig,
                   friction("negotiation")),
-        StageRule("negotiation", -2.0 + b, "deal_propensity", 1.2 * sig, -3.4, 1.1 * sig,
+        StageRule("negotiation", -2.0 + b, "deal_propensity", 1.2 * sig, -3.4 + lb, 1.1 * sig,
                   friction("closed_won")),
     ]
     # The first demo-stage friction belongs to demo_scheduled → demo_completed; the proposal
@@ -104,6 +107,7 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
         activity_rate_open=0.05,
         activity_rate_late=0.08,
         session_jump=0.8,
+        speed_bonus=0.8 * profile.interaction,
         bottleneck_stage=bottleneck,
         observation={
             "proxy_noise": profile.proxy_noise,

@@ -40,8 +40,13 @@ def _add_node(g: nx.DiGraph, name: str, category: str, noise: float, description
     g.add_node(name, category=category, noise=noise, description=description)
 
 
-def build_graph(family: str, rng: np.random.Generator, confounding: float) -> nx.DiGraph:
-    """Apply ``family`` to the base graph, then rewire stochastically within constraints."""
+def build_graph(
+    family: str, rng: np.random.Generator, confounding: float, noise_scale: float = 1.0
+) -> nx.DiGraph:
+    """Apply ``family`` to the base graph, then rewire stochastically within constraints.
+
+    ``noise_scale`` (the difficulty's latent noise) multiplies every node's noise.
+    """
     if family not in MOTIF_FAMILIES:
         raise SimulationError(
             f"unknown motif family {family!r}; valid: {', '.join(MOTIF_FAMILIES)}"
@@ -49,7 +54,7 @@ def build_graph(family: str, rng: np.random.Generator, confounding: float) -> nx
     story, multipliers, added = MOTIF_FAMILIES[family]
     g = nx.DiGraph(motif_family=family, story=story)
     for name, (category, noise, description) in BASE_NODES.items():
-        _add_node(g, name, category, noise, description)
+        _add_node(g, name, category, noise * noise_scale, description)
     edges = dict(BASE_EDGES)
     edges.update(added)
     for (u, v), (w, form, partner) in edges.items():

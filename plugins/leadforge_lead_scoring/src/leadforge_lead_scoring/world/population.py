@@ -69,6 +69,7 @@ class Population:
     sdr: np.ndarray
     ae: np.ndarray
     is_duplicate: np.ndarray
+    is_researcher: np.ndarray  # browsing persona (students, competitors): engaged, never buys
 
     @property
     def n_accounts(self) -> int:
@@ -93,6 +94,7 @@ def build_population(
     streams: RandomStreams,
     noise_sd: dict[str, float],
     duplicate_rate: float,
+    researcher_share: float = 0.0,
 ) -> Population:
     n_a = int(params.population.n_accounts or 1)
     n_c = int(params.population.n_contacts or 1)
@@ -230,6 +232,12 @@ def build_population(
     ae = (n_sdr + sdr // world.sizing.sdrs_per_ae).astype(np.int32)
     ae = np.minimum(ae, n_sdr + n_ae - 1)
 
+    # Persona mixture: a share of leads are researchers, more often behind webmail addresses.
+    email_eff = np.array([c.effect for c in world.email_domain_types])[con[contact, 4]]
+    p_res = np.clip(researcher_share * np.exp(-2.0 * email_eff), 0.0, 0.6)
+    researcher = blocked_draw(s, "population.leads.persona", n_l, lambda r, k: r.random(k))
+    researcher = (researcher < p_res) & ~dup
+
     return Population(
         industry=acc[:, 0],
         region=acc[:, 1],
@@ -257,6 +265,7 @@ def build_population(
         sdr=sdr.astype(np.int32),
         ae=ae,
         is_duplicate=dup,
+        is_researcher=researcher,
     )
 
 
