@@ -7,14 +7,14 @@ import datetime as dt
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from leadforge_core.exposure import ExposureMode
-from lifecycle_support import make_ctx, run
-
 from leadforge_lifecycle.params import VALUE_WINDOWS
 from leadforge_lifecycle.publish.cut import EXPOSURE
 from leadforge_lifecycle.publish.specs import EVENT_TIME, TABLE_SPECS
 from leadforge_lifecycle.snapshot.targets import PAID
 from leadforge_lifecycle.snapshot.tasks import target_names
+from lifecycle_support import make_ctx, run
+
+from leadforge_core.exposure import ExposureMode
 
 SLOW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 obs_dates = st.dates(dt.date(2022, 6, 1), dt.date(2024, 3, 1))
@@ -27,8 +27,9 @@ def _fk_problems(tables: dict[str, pl.DataFrame]) -> list[str]:
         assert frame[spec.primary_key].is_unique().all(), spec.name
         for fk in spec.foreign_keys:
             parent = tables[fk.ref_table][fk.ref_column].implode()
-            dangling = frame.filter(pl.col(fk.column).is_not_null()
-                                    & ~pl.col(fk.column).is_in(parent)).height
+            dangling = frame.filter(
+                pl.col(fk.column).is_not_null() & ~pl.col(fk.column).is_in(parent)
+            ).height
             if dangling:
                 out.append(f"{spec.name}.{fk.column}: {dangling}")
     return out
@@ -84,12 +85,20 @@ def test_targets_equal_invoice_sums_and_windows_are_monotone(seed: int, tier: st
             target = f"ltv_revenue_{w}d"
             rows = _rows(rendered.tasks[prefix + target])
             # Recompute the sum row by row through a cross join (independent of the builder).
-            expect = rows.select("customer_id", "snapshot_time").join(
-                paid, on="customer_id", how="left").group_by("customer_id").agg(
-                pl.col("amount_usd").filter(
-                    (pl.col("invoice_date") > pl.col("snapshot_time"))
-                    & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
-                ).sum().alias("expect"))
+            expect = (
+                rows.select("customer_id", "snapshot_time")
+                .join(paid, on="customer_id", how="left")
+                .group_by("customer_id")
+                .agg(
+                    pl.col("amount_usd")
+                    .filter(
+                        (pl.col("invoice_date") > pl.col("snapshot_time"))
+                        & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
+                    )
+                    .sum()
+                    .alias("expect")
+                )
+            )
             check = rows.join(expect, on="customer_id")
             assert ((check[target] - check["expect"]).abs() < 0.01).all()
             frames[w] = rows.select("customer_id", target)
@@ -109,20 +118,32 @@ def test_each_task_carries_only_its_own_target(small) -> None:
 def test_task_rows_follow_the_regime_rules(small) -> None:
     _, _, _, rendered, ctx = small
     cal = ctx.params.calendar
-    subs = rendered.tables["subscriptions"].select("customer_id", "churn_at", "subscription_start_at")
+    subs = rendered.tables["subscriptions"].select(
+        "customer_id", "churn_at", "subscription_start_at"
+    )
     obs = _as_of(cal.observation_date)
     cal_rows = _rows(rendered.tasks["ltv_revenue_365d"]).join(subs, on="customer_id")
     assert (cal_rows["snapshot_time"] == cal_rows["snapshot_time"][0]).all()
-    assert cal_rows.filter((pl.col("subscription_start_at") > obs)
-                           | (pl.col("churn_at") <= obs)).height == 0
+    assert (
+        cal_rows.filter(
+            (pl.col("subscription_start_at") > obs) | (pl.col("churn_at") <= obs)
+        ).height
+        == 0
+    )
     early = _rows(rendered.tasks["early_ltv_revenue_365d"]).join(subs, on="customer_id")
     tenure = (early["snapshot_time"] - early["subscription_start_at"]).dt.total_days()
     assert (tenure == 7 * cal.early_tenure_weeks).all()
-    assert early.filter((pl.col("snapshot_time") > obs) | (pl.col("churn_at") <= pl.col(
-        "snapshot_time"))).height == 0
+    assert (
+        early.filter(
+            (pl.col("snapshot_time") > obs) | (pl.col("churn_at") <= pl.col("snapshot_time"))
+        ).height
+        == 0
+    )
     # Every active customer at the observation date is a calendar row.
-    active = subs.filter((pl.col("subscription_start_at") <= obs)
-                         & (pl.col("churn_at").is_null() | (pl.col("churn_at") > obs)))
+    active = subs.filter(
+        (pl.col("subscription_start_at") <= obs)
+        & (pl.col("churn_at").is_null() | (pl.col("churn_at") > obs))
+    )
     assert active.height == cal_rows.height
 
 
@@ -133,7 +154,8 @@ def test_features_do_not_see_the_future(small) -> None:
 
     public = scheme.snapshot_cut(rendered, ctx)
     rows = _rows(rendered.tasks["ltv_revenue_90d"]).select(
-        "customer_id", pl.col("snapshot_time").alias("cutoff"))
+        "customer_id", pl.col("snapshot_time").alias("cutoff")
+    )
     inst = customer_features(rendered.tables, rows, ctx.recipe.world, False)
     pub_tables = dict(public, subscriptions=rendered.tables["subscriptions"])
     pub = customer_features(pub_tables, rows, ctx.recipe.world, False)

@@ -7,13 +7,14 @@ Each check reads the bundle through a :class:`BundleView`, never raises on bad d
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import polars as pl
+
 from leadforge_core.validation.findings import Check, Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
-
 from leadforge_lifecycle.params import VALUE_WINDOWS
 from leadforge_lifecycle.publish.specs import EVENT_TIME
 from leadforge_lifecycle.snapshot.targets import PAID
@@ -49,19 +50,28 @@ def _cutoff_safety(view: BundleView) -> Iterator[Finding]:
     for table, col in {**EVENT_TIME, "customers": "customer_start_at"}.items():
         late = view.table(table).filter(pl.col(col) > obs).height
         if late:
-            yield Finding("lifecycle_cutoff", f"{late} rows with {col} after the observation "
-                          "date", f"tables/{table}.parquet")
+            yield Finding(
+                "lifecycle_cutoff",
+                f"{late} rows with {col} after the observation date",
+                f"tables/{table}.parquet",
+            )
     invoices = view.table("invoices")
     settled = invoices.filter(pl.col("settled_at") > obs).height
     if settled:
-        yield Finding("lifecycle_cutoff", f"{settled} invoices settled after the observation "
-                      "date", "tables/invoices.parquet")
+        yield Finding(
+            "lifecycle_cutoff",
+            f"{settled} invoices settled after the observation date",
+            "tables/invoices.parquet",
+        )
     for task in view.task_names():
         for split in ("train", "valid", "test"):
             frame = view.task_split(task, split)
             if frame.filter(pl.col("snapshot_time") > obs).height:
-                yield Finding("lifecycle_cutoff", "task rows snapshot after the observation "
-                              "date", f"tasks/{task}/{split}.parquet")
+                yield Finding(
+                    "lifecycle_cutoff",
+                    "task rows snapshot after the observation date",
+                    f"tasks/{task}/{split}.parquet",
+                )
 
 
 def _no_targets(view: BundleView) -> Iterator[Finding]:
@@ -70,24 +80,35 @@ def _no_targets(view: BundleView) -> Iterator[Finding]:
     for table in view.table_names():
         leaked = names & set(view.table(table).columns)
         if leaked:
-            yield Finding("lifecycle_targets", f"target columns {sorted(leaked)} in a table",
-                          f"tables/{table}.parquet")
+            yield Finding(
+                "lifecycle_targets",
+                f"target columns {sorted(leaked)} in a table",
+                f"tables/{table}.parquet",
+            )
     for task in view.task_names():
         own = set(view.task_manifest(task).get("targets", []))
         for split in ("train", "valid", "test"):
             other = (names - own) & set(view.task_split(task, split).columns)
             if other:
-                yield Finding("lifecycle_targets", f"carries other tasks' targets {sorted(other)}",
-                              f"tasks/{task}/{split}.parquet")
+                yield Finding(
+                    "lifecycle_targets",
+                    f"carries other tasks' targets {sorted(other)}",
+                    f"tasks/{task}/{split}.parquet",
+                )
 
 
 def _mrr_in_force(view: BundleView) -> pl.DataFrame:
     """MRR changes (initial MRR at start, then every non-payment event) per customer."""
     start = view.table("customers").select(
-        "customer_id", pl.col("customer_start_at").alias("at"), pl.col("initial_mrr").alias("mrr"))
-    changes = view.table("subscription_events").filter(
-        ~pl.col("event_type").str.starts_with("payment")).select(
-        "customer_id", pl.col("event_timestamp").alias("at"), pl.col("mrr_after").alias("mrr"))
+        "customer_id", pl.col("customer_start_at").alias("at"), pl.col("initial_mrr").alias("mrr")
+    )
+    changes = (
+        view.table("subscription_events")
+        .filter(~pl.col("event_type").str.starts_with("payment"))
+        .select(
+            "customer_id", pl.col("event_timestamp").alias("at"), pl.col("mrr_after").alias("mrr")
+        )
+    )
     return pl.concat([start, changes]).sort("customer_id", "at", maintain_order=True)
 
 
@@ -95,50 +116,84 @@ def _invoice_mrr(view: BundleView) -> Iterator[Finding]:
     """Invoices bill the MRR in force; MRR events chain; subscription state matches events."""
     mrr = _mrr_in_force(view).sort("at")
     invoices = view.table("invoices").sort("invoice_date")
-    joined = invoices.join_asof(mrr, left_on="invoice_date", right_on="at", by="customer_id",
-                             check_sortedness=False)
+    joined = invoices.join_asof(
+        mrr, left_on="invoice_date", right_on="at", by="customer_id", check_sortedness=False
+    )
     bad = joined.filter(
-        pl.col("mrr").is_null() | ((pl.col("amount_usd") - pl.col("mrr")).abs() > TOLERANCE)).height
+        pl.col("mrr").is_null() | ((pl.col("amount_usd") - pl.col("mrr")).abs() > TOLERANCE)
+    ).height
     if bad:
-        yield Finding("lifecycle_billing", f"{bad} invoices do not bill the MRR in force",
-                      "tables/invoices.parquet")
+        yield Finding(
+            "lifecycle_billing",
+            f"{bad} invoices do not bill the MRR in force",
+            "tables/invoices.parquet",
+        )
     wrong = invoices.filter(
         (pl.col("payment_status") == "paid") & (pl.col("settled_at") != pl.col("invoice_date"))
         | pl.col("payment_status").is_in(["recovered", "written_off"])
         & pl.col("settled_at").is_null()
-        | (pl.col("payment_status") == "failed") & pl.col("settled_at").is_not_null()).height
+        | (pl.col("payment_status") == "failed") & pl.col("settled_at").is_not_null()
+    ).height
     if wrong:
-        yield Finding("lifecycle_billing", f"{wrong} invoices have a status inconsistent with "
-                      "settled_at", "tables/invoices.parquet")
+        yield Finding(
+            "lifecycle_billing",
+            f"{wrong} invoices have a status inconsistent with settled_at",
+            "tables/invoices.parquet",
+        )
     chain = _mrr_in_force(view).with_columns(
-        pl.col("mrr").shift(1).over("customer_id").alias("_prev"))
-    events = view.table("subscription_events").filter(
-        ~pl.col("event_type").str.starts_with("payment")).join(
-        chain.select("customer_id", pl.col("at").alias("event_timestamp"), "_prev"),
-        on=["customer_id", "event_timestamp"], how="left")
+        pl.col("mrr").shift(1).over("customer_id").alias("_prev")
+    )
+    events = (
+        view.table("subscription_events")
+        .filter(~pl.col("event_type").str.starts_with("payment"))
+        .join(
+            chain.select("customer_id", pl.col("at").alias("event_timestamp"), "_prev"),
+            on=["customer_id", "event_timestamp"],
+            how="left",
+        )
+    )
     broken = events.filter((pl.col("mrr_before") - pl.col("_prev")).abs() > TOLERANCE).height
     if broken:
-        yield Finding("lifecycle_billing", f"{broken} MRR events do not start from the previous "
-                      "MRR", "tables/subscription_events.parquet")
+        yield Finding(
+            "lifecycle_billing",
+            f"{broken} MRR events do not start from the previous MRR",
+            "tables/subscription_events.parquet",
+        )
     subs = view.table("subscriptions")
     if "current_mrr" in subs.columns:
         last = chain.group_by("customer_id").agg(pl.col("mrr").last().alias("_last"))
-        off = subs.join(last, on="customer_id", how="left").filter(
-            (pl.col("current_mrr") - pl.col("_last")).abs() > TOLERANCE).height
+        off = (
+            subs.join(last, on="customer_id", how="left")
+            .filter((pl.col("current_mrr") - pl.col("_last")).abs() > TOLERANCE)
+            .height
+        )
         if off:
-            yield Finding("lifecycle_billing", f"{off} subscriptions disagree with their last "
-                          "MRR event", "tables/subscriptions.parquet")
-        unchurned = invoices.filter(pl.col("payment_status") == "written_off").join(
-            subs.select("customer_id", "churn_at"), on="customer_id", how="left"
-        ).filter(pl.col("churn_at").is_null()).height
+            yield Finding(
+                "lifecycle_billing",
+                f"{off} subscriptions disagree with their last MRR event",
+                "tables/subscriptions.parquet",
+            )
+        unchurned = (
+            invoices.filter(pl.col("payment_status") == "written_off")
+            .join(subs.select("customer_id", "churn_at"), on="customer_id", how="left")
+            .filter(pl.col("churn_at").is_null())
+            .height
+        )
         if unchurned:
-            yield Finding("lifecycle_billing", f"{unchurned} written-off invoices belong to "
-                          "customers who never churned", "tables/invoices.parquet")
+            yield Finding(
+                "lifecycle_billing",
+                f"{unchurned} written-off invoices belong to customers who never churned",
+                "tables/invoices.parquet",
+            )
 
 
 def _task_values(view: BundleView, task: str, target: str) -> pl.DataFrame:
-    return pl.concat([view.task_split(task, s).select("customer_id", "snapshot_time", target)
-                      for s in ("train", "valid", "test")])
+    return pl.concat(
+        [
+            view.task_split(task, s).select("customer_id", "snapshot_time", target)
+            for s in ("train", "valid", "test")
+        ]
+    )
 
 
 def _windows(view: BundleView) -> Iterator[Finding]:
@@ -151,13 +206,17 @@ def _windows(view: BundleView) -> Iterator[Finding]:
             continue
         frame = _task_values(view, prefix + present[0], present[0])
         for name in present[1:]:
-            frame = frame.join(_task_values(view, prefix + name, name).drop("snapshot_time"),
-                               on="customer_id", how="inner")
-        for a, b in zip(present, present[1:], strict=False):
+            frame = frame.join(
+                _task_values(view, prefix + name, name).drop("snapshot_time"),
+                on="customer_id",
+                how="inner",
+            )
+        for a, b in itertools.pairwise(present):
             bad = frame.filter(pl.col(a) > pl.col(b) + TOLERANCE).height
             if bad:
-                yield Finding("lifecycle_windows", f"{bad} rows with {a} > {b}",
-                              f"tasks/{prefix}{b}")
+                yield Finding(
+                    "lifecycle_windows", f"{bad} rows with {a} > {b}", f"tasks/{prefix}{b}"
+                )
 
 
 def _targets_match(view: BundleView) -> Iterator[Finding]:
@@ -171,16 +230,26 @@ def _targets_match(view: BundleView) -> Iterator[Finding]:
             if task not in (target, f"early_{target}"):
                 continue
             rows = _task_values(view, task, target)
-            sums = invoices.join(rows.select("customer_id", "snapshot_time"), on="customer_id"
-                                 ).filter(
-                (pl.col("invoice_date") > pl.col("snapshot_time"))
-                & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
-            ).group_by("customer_id").agg(pl.col("amount_usd").sum().alias("_sum"))
-            bad = rows.join(sums, on="customer_id", how="left").filter(
-                (pl.col(target) - pl.col("_sum").fill_null(0.0)).abs() > TOLERANCE).height
+            sums = (
+                invoices.join(rows.select("customer_id", "snapshot_time"), on="customer_id")
+                .filter(
+                    (pl.col("invoice_date") > pl.col("snapshot_time"))
+                    & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
+                )
+                .group_by("customer_id")
+                .agg(pl.col("amount_usd").sum().alias("_sum"))
+            )
+            bad = (
+                rows.join(sums, on="customer_id", how="left")
+                .filter((pl.col(target) - pl.col("_sum").fill_null(0.0)).abs() > TOLERANCE)
+                .height
+            )
             if bad:
-                yield Finding("lifecycle_targets", f"{bad} rows differ from the invoice sums",
-                              f"tasks/{task}")
+                yield Finding(
+                    "lifecycle_target_sums",
+                    f"{bad} rows differ from the invoice sums",
+                    f"tasks/{task}",
+                )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -203,20 +272,25 @@ def inspect_summary(view: BundleView) -> dict[str, Any]:
             "horizon_end": details.get("horizon_end"),
             "customers": customers.height,
             "customers_started_by_observation": customers.filter(
-                pl.col("customer_start_at") <= obs).height,
+                pl.col("customer_start_at") <= obs
+            ).height,
         }
         subs = view.table("subscriptions")
         if "churn_reason" in subs.columns:
             out["churn_reasons"] = dict(
-                subs.group_by("churn_reason").len().drop_nulls().sort("churn_reason").iter_rows())
+                subs.group_by("churn_reason").len().drop_nulls().sort("churn_reason").iter_rows()
+            )
         shapes = {}
         for task in view.task_names():
             target = view.task_manifest(task).get("targets", [None])[0]
             if not target or not target.startswith("ltv"):
                 continue
             values = _task_values(view, task, target)[target]
-            shapes[task] = {"rows": values.len(), "zero_share": round(float((values == 0).mean()), 4),
-                            "mean": round(float(values.mean() or 0.0), 2)}
+            shapes[task] = {
+                "rows": values.len(),
+                "zero_share": round(float((values == 0).mean()), 4),
+                "mean": round(float(values.mean() or 0.0), 2),
+            }
         out["value_targets"] = shapes
         return out
     except (BundleReadError, pl.exceptions.PolarsError, KeyError, ValueError) as exc:

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 
 import attrs
+
 from leadforge_core.config.fields import int_field
 from leadforge_core.splits import SplitConfig, SplitStrategy
 
@@ -62,10 +63,12 @@ class CalendarParams:
         out: list[tuple[str, str]] = []
         first_early = self.acquisition_start + dt.timedelta(weeks=self.early_tenure_weeks)
         if self.observation_date <= first_early:
-            out.append((
-                "observation_date",
-                f"must be after acquisition_start + early_tenure_weeks ({first_early})",
-            ))
+            out.append(
+                (
+                    "observation_date",
+                    f"must be after acquisition_start + early_tenure_weeks ({first_early})",
+                )
+            )
         end = self.acquisition_start + dt.timedelta(weeks=self.acquisition_weeks)
         horizon = self.observation_date + dt.timedelta(days=HORIZON_DAYS)
         if end > horizon:

@@ -7,7 +7,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from leadforge_core import Scheme, hookimpl
-
 from leadforge_lifecycle.scheme import LifecycleScheme
 
 

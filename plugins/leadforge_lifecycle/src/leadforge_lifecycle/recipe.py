@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import attrs
-from leadforge_core.config.fields import bool_field, float_field
 
+from leadforge_core.config.fields import bool_field, float_field
 from leadforge_lifecycle.params import Motif
 
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
 from leadforge_core.errors import ConfigError
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
 from leadforge_core.validation.findings import Check
-
 from leadforge_lifecycle import checks as lifecycle_checks
 from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.publish import card, cut, metadata
@@ -45,8 +45,9 @@ class LifecycleScheme(Scheme):
             raise ConfigError(f"difficulty: recipe {recipe.id} has no profile {difficulty!r}")
         if params.motif is not None and params.motif not in world.motifs:
             enabled = ", ".join(str(m) for m in world.motifs)
-            raise ConfigError(f"motif: {params.motif} is not enabled by recipe {recipe.id} "
-                              f"(enabled: {enabled})")
+            raise ConfigError(
+                f"motif: {params.motif} is not enabled by recipe {recipe.id} (enabled: {enabled})"
+            )
         return params
 
     def build_world(self, ctx: RunContext) -> World:
@@ -54,15 +55,21 @@ class LifecycleScheme(Scheme):
 
     def simulate(self, world: World, ctx: RunContext) -> SimResult:
         cal = ctx.params.calendar
-        return simulate(world, ctx.streams, ctx.progress, dunning_weeks=cal.dunning_weeks,
-                        period_weeks=cal.health_period_weeks)
+        return simulate(
+            world,
+            ctx.streams,
+            ctx.progress,
+            dunning_weeks=cal.dunning_weeks,
+            period_weeks=cal.health_period_weeks,
+        )
 
     def render(self, world: World, sim: SimResult, ctx: RunContext) -> Rendered:
         params: LifecycleParams = ctx.params
         recipe: LifecycleWorld = ctx.recipe.world
         second_trap = bool(world.mechanism["second_trap"])
-        tables = build_tables(world, sim, recipe, horizon_end(params),
-                              params.calendar.health_period_weeks)
+        tables = build_tables(
+            world, sim, recipe, horizon_end(params), params.calendar.health_period_weeks
+        )
         tasks, used = build_tasks(tables, params, recipe, second_trap, ctx.streams)
         return Rendered(
             tables=tables,
@@ -72,8 +79,10 @@ class LifecycleScheme(Scheme):
             public_summary=metadata.public_summary(params, tables, ctx.difficulty),
             card_sections=card.card_sections(recipe, params, world, second_trap),
             manifest_extra=metadata.public_facts(params),
-            instructor_manifest_extra={"motif_family": str(world.graph.motif),
-                                       "instructor_only_tasks": list(cut.EARLY_TASKS)},
+            instructor_manifest_extra={
+                "motif_family": str(world.graph.motif),
+                "instructor_only_tasks": list(cut.EARLY_TASKS),
+            },
         )
 
     def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:

@@ -12,30 +12,42 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from leadforge_core.exposure import ExposurePolicy
 
+from leadforge_core.exposure import ExposurePolicy
 from leadforge_lifecycle.publish.specs import EVENT_TIME
 from leadforge_lifecycle.publish.tables import to_us
 from leadforge_lifecycle.snapshot.tasks import EARLY_TASKS
 
 EXPOSURE = ExposurePolicy(
-    redact_columns={"subscriptions": (
-        "subscription_status", "current_plan", "current_mrr", "contract_term_months",
-        "renewal_count", "expansion_count", "downgrade_count", "subscription_end_at", "churn_at",
-        "churn_reason")},
+    redact_columns={
+        "subscriptions": (
+            "subscription_status",
+            "current_plan",
+            "current_mrr",
+            "contract_term_months",
+            "renewal_count",
+            "expansion_count",
+            "downgrade_count",
+            "subscription_end_at",
+            "churn_at",
+            "churn_reason",
+        )
+    },
     as_of_columns={"invoices": ("payment_status", "settled_at")},
     instructor_only_tasks=EARLY_TASKS,
 )
 
 
-def snapshot_cut(tables: dict[str, pl.DataFrame], observation_date: dt.date
-                 ) -> dict[str, pl.DataFrame]:
+def snapshot_cut(
+    tables: dict[str, pl.DataFrame], observation_date: dt.date
+) -> dict[str, pl.DataFrame]:
     cutoff = pl.lit(to_us(observation_date)).cast(pl.Datetime("us"))
     customers = tables["customers"].filter(pl.col("customer_start_at") <= cutoff)
     ids = customers["customer_id"].implode()
     out = {
         "accounts": tables["accounts"].filter(
-            pl.col("account_id").is_in(customers["account_id"].implode())),
+            pl.col("account_id").is_in(customers["account_id"].implode())
+        ),
         "csm_reps": tables["csm_reps"],
         "customers": customers,
         "subscriptions": tables["subscriptions"].filter(pl.col("customer_id").is_in(ids)),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-
 import numpy as np
 import polars as pl
+
 from leadforge_core.config.structure import unstructure
 from leadforge_core.scheme import RunContext
-
 from leadforge_lifecycle import __version__
 from leadforge_lifecycle.params import CHURN_WINDOW, HORIZON_DAYS, VALUE_WINDOWS, LifecycleParams
 from leadforge_lifecycle.simulate import engine, expansion, hazards, telemetry
@@ -18,17 +17,27 @@ from leadforge_lifecycle.world.graph import LATENTS
 from leadforge_lifecycle.world.population import World
 
 LATENT_INFO = {
-    "product_fit": ("how well the product matches the customer's processes; shifted by "
-                    "industry and acquisition channel", ["feature_depth_score", "nps_score",
-                                                         "support_tickets"]),
-    "adoption_velocity": ("how fast usage spreads inside the customer",
-                          ["active_users", "feature_depth_score"]),
-    "budget_stability": ("ability to keep paying; shifted by company size",
-                         ["payment_failure events", "downgrades"]),
-    "champion_strength": ("strength of the internal sponsor (plus the CSM's quality); drops when "
-                          "the champion leaves", ["nps_score"]),
-    "organizational_stability": ("stability of the customer's organisation; instability makes "
-                                 "the champion leave", ["nps_score (after a departure)"]),
+    "product_fit": (
+        "how well the product matches the customer's processes; shifted by "
+        "industry and acquisition channel",
+        ["feature_depth_score", "nps_score", "support_tickets"],
+    ),
+    "adoption_velocity": (
+        "how fast usage spreads inside the customer",
+        ["active_users", "feature_depth_score"],
+    ),
+    "budget_stability": (
+        "ability to keep paying; shifted by company size",
+        ["payment_failure events", "downgrades"],
+    ),
+    "champion_strength": (
+        "strength of the internal sponsor (plus the CSM's quality); drops when the champion leaves",
+        ["nps_score"],
+    ),
+    "organizational_stability": (
+        "stability of the customer's organisation; instability makes the champion leave",
+        ["nps_score (after a departure)"],
+    ),
 }
 
 
@@ -44,17 +53,25 @@ def public_facts(params: LifecycleParams) -> dict[str, Any]:
     }
 
 
-def public_summary(params: LifecycleParams, tables: dict[str, pl.DataFrame], difficulty: str
-                   ) -> dict[str, Any]:
+def public_summary(
+    params: LifecycleParams, tables: dict[str, pl.DataFrame], difficulty: str
+) -> dict[str, Any]:
     obs = params.calendar.observation_date.isoformat()
-    started = tables["customers"].filter(
-        pl.col("customer_start_at") <= pl.lit(obs).str.to_datetime(time_unit="us")).height
-    return {**public_facts(params), "difficulty": difficulty,
-            "customers_started_by_observation_date": started}
+    started = (
+        tables["customers"]
+        .filter(pl.col("customer_start_at") <= pl.lit(obs).str.to_datetime(time_unit="us"))
+        .height
+    )
+    return {
+        **public_facts(params),
+        "difficulty": difficulty,
+        "customers_started_by_observation_date": started,
+    }
 
 
-def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
-          ctx: RunContext) -> dict[str, Any]:
+def truth(
+    world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame], ctx: RunContext
+) -> dict[str, Any]:
     params: LifecycleParams = ctx.params
     c = world.population.customers
     subs = tables["subscriptions"]
@@ -62,8 +79,9 @@ def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
         "difficulty": ctx.difficulty,
         "motif_family": str(world.graph.motif),
         "rates": world.mechanism,
-        "edge_weights": {f"{s}->{t}": round(d["weight"], 6)
-                         for s, t, d in world.graph.graph.edges(data=True)},
+        "edge_weights": {
+            f"{s}->{t}": round(d["weight"], 6) for s, t, d in world.graph.graph.edges(data=True)
+        },
         "constants": {
             "onboarding_decay_weeks": hazards.ONBOARDING_WEEKS,
             "champion_departure_weekly": engine.CHAMPION_DEPARTURE,
@@ -79,10 +97,16 @@ def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
         "realised": {
             "customers": subs.height,
             "churned_by_horizon_end": int(subs["churn_at"].is_not_null().sum()),
-            "churn_reasons": dict(subs.group_by("churn_reason").len().drop_nulls()
-                                  .sort("churn_reason").iter_rows()),
-            "invoice_status": dict(tables["invoices"].group_by("payment_status").len()
-                                   .sort("payment_status").iter_rows()),
+            "churn_reasons": dict(
+                subs.group_by("churn_reason").len().drop_nulls().sort("churn_reason").iter_rows()
+            ),
+            "invoice_status": dict(
+                tables["invoices"]
+                .group_by("payment_status")
+                .len()
+                .sort("payment_status")
+                .iter_rows()
+            ),
             "expansions": int(subs["expansion_count"].sum()),
             "downgrades": int(subs["downgrade_count"].sum()),
         },
@@ -105,8 +129,10 @@ def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
         "horizon_days_after_observation": HORIZON_DAYS,
         "params": unstructure(params),
         "profile": unstructure(ctx.recipe.world.difficulty[ctx.difficulty]),
-        "population": {"customers": world.population.n,
-                       "csm_reps": int(world.population.reps["team"].size)},
+        "population": {
+            "customers": world.population.n,
+            "csm_reps": int(world.population.reps["team"].size),
+        },
     }
     provenance = {
         "scheme": "lifecycle",
@@ -116,9 +142,15 @@ def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
         "recipe_hash": ctx.recipe.content_hash,
         "seed": ctx.seed,
         "difficulty": ctx.difficulty,
-        "random_streams": ["world.motif", "world.graph", "population.customers",
-                           "population.csm_reps", "simulation.*", "split.calendar",
-                           "split.early"],
+        "random_streams": [
+            "world.motif",
+            "world.graph",
+            "population.customers",
+            "population.csm_reps",
+            "simulation.*",
+            "split.calendar",
+            "split.early",
+        ],
     }
     return {
         "graph.json": world.graph.to_json(),
@@ -128,5 +160,3 @@ def truth(world: World, sim: engine.SimResult, tables: dict[str, pl.DataFrame],
         "mechanism_summary.json": mechanism,
         "provenance.json": provenance,
     }
-
-

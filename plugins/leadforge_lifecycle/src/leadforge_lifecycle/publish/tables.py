@@ -12,8 +12,8 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-from leadforge_core.ids import make_ids
 
+from leadforge_core.ids import make_ids
 from leadforge_lifecycle.publish.specs import SPEC_BY_NAME
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.simulate.engine import (
@@ -58,8 +58,9 @@ def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.col(c.name).cast(c.dtype.polars()) for c in spec.columns)
 
 
-def build_tables(world: World, sim: SimResult, recipe: LifecycleWorld,
-                 horizon_end: dt.date, period_weeks: int) -> dict[str, pl.DataFrame]:
+def build_tables(
+    world: World, sim: SimResult, recipe: LifecycleWorld, horizon_end: dt.date, period_weeks: int
+) -> dict[str, pl.DataFrame]:
     vocab = recipe.vocabularies
     c, reps = world.population.customers, world.population.reps
     n = world.population.n
@@ -71,51 +72,69 @@ def build_tables(world: World, sim: SimResult, recipe: LifecycleWorld,
     subscription_ids = make_ids("sub", n)
     rep_ids = make_ids("csm", reps["team"].size)
 
-    def anchor(customer: np.ndarray, week: np.ndarray, offset_days: np.ndarray | float) -> np.ndarray:
+    def anchor(
+        customer: np.ndarray, week: np.ndarray, offset_days: np.ndarray | float
+    ) -> np.ndarray:
         days = 7.0 * week + offset_days
-        return (t0 + np.rint(days * US_PER_DAY).astype(np.int64)
-                + start_minute[customer] * US_PER_MIN)
+        return (
+            t0 + np.rint(days * US_PER_DAY).astype(np.int64) + start_minute[customer] * US_PER_MIN
+        )
 
-    names = (np.asarray(vocab.company_prefixes, dtype=object)[c["name_prefix"]] + " "
-             + np.asarray(vocab.company_suffixes, dtype=object)[c["name_suffix"]])
-    accounts = pl.DataFrame([
-        account_ids.alias("account_id"),
-        pl.Series("company_name", names, dtype=pl.String),
-        _cat([x.name for x in vocab.industries], c["industry"], "industry"),
-        _cat([x.name for x in vocab.regions], c["region"], "region"),
-        _cat([x.name for x in vocab.employee_bands], c["employee_band"], "employee_band"),
-        _ts(start_us - c["account_age_days"].astype(np.int64) * US_PER_DAY, "created_at"),
-    ])
-    csm = pl.DataFrame([
-        rep_ids.alias("csm_rep_id"),
-        _cat(vocab.csm_teams, reps["team"], "team"),
-        _cat([x.name for x in vocab.regions], reps["region"], "region"),
-    ])
-    customers = pl.DataFrame([
-        customer_ids.alias("customer_id"),
-        account_ids.alias("account_id"),
-        _ts(start_us, "customer_start_at"),
-        pl.Series("initial_mrr", c["initial_mrr"]),
-        pl.Series("contract_term_months", c["term_months"].astype(np.int64)),
-        rep_ids.gather(c["csm"]).alias("csm_rep_id"),
-        pl.Series("opportunity_id", [None] * n, dtype=pl.String),
-        _cat([x.name for x in vocab.acquisition_channels], c["channel"], "acquisition_channel"),
-    ]).with_columns(plan_expr(pl.col("initial_mrr"), recipe).alias("initial_plan"))
+    names = (
+        np.asarray(vocab.company_prefixes, dtype=object)[c["name_prefix"]]
+        + " "
+        + np.asarray(vocab.company_suffixes, dtype=object)[c["name_suffix"]]
+    )
+    accounts = pl.DataFrame(
+        [
+            account_ids.alias("account_id"),
+            pl.Series("company_name", names, dtype=pl.String),
+            _cat([x.name for x in vocab.industries], c["industry"], "industry"),
+            _cat([x.name for x in vocab.regions], c["region"], "region"),
+            _cat([x.name for x in vocab.employee_bands], c["employee_band"], "employee_band"),
+            _ts(start_us - c["account_age_days"].astype(np.int64) * US_PER_DAY, "created_at"),
+        ]
+    )
+    csm = pl.DataFrame(
+        [
+            rep_ids.alias("csm_rep_id"),
+            _cat(vocab.csm_teams, reps["team"], "team"),
+            _cat([x.name for x in vocab.regions], reps["region"], "region"),
+        ]
+    )
+    customers = pl.DataFrame(
+        [
+            customer_ids.alias("customer_id"),
+            account_ids.alias("account_id"),
+            _ts(start_us, "customer_start_at"),
+            pl.Series("initial_mrr", c["initial_mrr"]),
+            pl.Series("contract_term_months", c["term_months"].astype(np.int64)),
+            rep_ids.gather(c["csm"]).alias("csm_rep_id"),
+            pl.Series("opportunity_id", [None] * n, dtype=pl.String),
+            _cat([x.name for x in vocab.acquisition_channels], c["channel"], "acquisition_channel"),
+        ]
+    ).with_columns(plan_expr(pl.col("initial_mrr"), recipe).alias("initial_plan"))
     customers = customers.filter(pl.col("customer_start_at") <= horizon)
 
     # Subscription events, dropped past the horizon end.
     e = sim.events
     cust = e["customer"].astype(np.int64)
     offsets = np.array([EVENT_OFFSET_DAYS[k] for k in EVENT_TYPES])[e["type"].astype(np.int64)]
-    events = pl.DataFrame([
-        pl.Series("_cust", cust),
-        _ts(anchor(cust, e["week"], offsets), "event_timestamp"),
-        _cat(list(EVENT_TYPES), e["type"].astype(np.int64), "event_type"),
-        pl.Series("mrr_before", e["mrr_before"].astype(float)),
-        pl.Series("mrr_after", e["mrr_after"].astype(float)),
-        pl.Series("contract_term_months_new", e["term_new"].astype(np.int64)),
-    ]).filter(pl.col("event_timestamp") <= horizon).with_columns(
-        pl.when(pl.col("contract_term_months_new") > 0).then("contract_term_months_new"),
+    events = (
+        pl.DataFrame(
+            [
+                pl.Series("_cust", cust),
+                _ts(anchor(cust, e["week"], offsets), "event_timestamp"),
+                _cat(list(EVENT_TYPES), e["type"].astype(np.int64), "event_type"),
+                pl.Series("mrr_before", e["mrr_before"].astype(float)),
+                pl.Series("mrr_after", e["mrr_after"].astype(float)),
+                pl.Series("contract_term_months_new", e["term_new"].astype(np.int64)),
+            ]
+        )
+        .filter(pl.col("event_timestamp") <= horizon)
+        .with_columns(
+            pl.when(pl.col("contract_term_months_new") > 0).then("contract_term_months_new"),
+        )
     )
     events = events.with_columns(
         make_ids("evt", events.height).alias("event_id"),
@@ -132,21 +151,37 @@ def build_tables(world: World, sim: SimResult, recipe: LifecycleWorld,
     outcome = np.where(has_ep, sim.episodes["outcome"][ep] if ep.size else 0, -1)
     end_week = np.where(has_ep, sim.episodes["end_week"][ep] if ep.size else 0, -1)
     invoice_us = anchor(icust, inv["week"], 0.0)
-    settle_offset = np.where(outcome == EPISODE_RECOVERED, EVENT_OFFSET_DAYS["payment_recovered"], 0.0)
+    settle_offset = np.where(
+        outcome == EPISODE_RECOVERED, EVENT_OFFSET_DAYS["payment_recovered"], 0.0
+    )
     settle_us = anchor(icust, np.maximum(end_week, 0), settle_offset)
     resolved = has_ep & (outcome > 0) & (settle_us <= horizon)
-    status = np.where(~has_ep, "paid", np.where(~resolved, "failed", np.where(
-        outcome == EPISODE_WRITTEN_OFF, "written_off", "recovered")))
+    status = np.where(
+        ~has_ep,
+        "paid",
+        np.where(
+            ~resolved,
+            "failed",
+            np.where(outcome == EPISODE_WRITTEN_OFF, "written_off", "recovered"),
+        ),
+    )
     settled = np.where(~has_ep, invoice_us, np.where(resolved, settle_us, np.iinfo(np.int64).min))
-    invoices = pl.DataFrame([
-        pl.Series("_cust", icust),
-        _ts(invoice_us, "invoice_date"),
-        pl.Series("amount_usd", inv["amount"].astype(float)),
-        pl.Series("payment_status", status.astype(object), dtype=pl.String),
-        _ts(settled, "settled_at"),
-    ]).filter(pl.col("invoice_date") <= horizon).with_columns(
-        pl.when(pl.col("settled_at") > pl.lit(0).cast(pl.Datetime("us")))
-        .then("settled_at").alias("settled_at")
+    invoices = (
+        pl.DataFrame(
+            [
+                pl.Series("_cust", icust),
+                _ts(invoice_us, "invoice_date"),
+                pl.Series("amount_usd", inv["amount"].astype(float)),
+                pl.Series("payment_status", status.astype(object), dtype=pl.String),
+                _ts(settled, "settled_at"),
+            ]
+        )
+        .filter(pl.col("invoice_date") <= horizon)
+        .with_columns(
+            pl.when(pl.col("settled_at") > pl.lit(0).cast(pl.Datetime("us")))
+            .then("settled_at")
+            .alias("settled_at")
+        )
     )
     invoices = invoices.with_columns(
         make_ids("inv", invoices.height).alias("invoice_id"),
@@ -157,15 +192,17 @@ def build_tables(world: World, sim: SimResult, recipe: LifecycleWorld,
     h = sim.health
     period_us = 7 * period_weeks * US_PER_DAY
     p_start = t0 + h.period.astype(np.int64) * period_us
-    health = pl.DataFrame([
-        pl.Series("_cust", h.customer.astype(np.int64)),
-        _ts(p_start, "period_start"),
-        _ts(p_start + period_us, "period_end"),
-        pl.Series("active_users", h.active_users, nan_to_null=True).cast(pl.Int64),
-        pl.Series("feature_depth_score", h.feature_depth_score, nan_to_null=True),
-        pl.Series("support_tickets", h.support_tickets, nan_to_null=True).cast(pl.Int64),
-        pl.Series("nps_score", h.nps_score, nan_to_null=True).cast(pl.Int64),
-    ]).filter(pl.col("period_end") <= horizon)
+    health = pl.DataFrame(
+        [
+            pl.Series("_cust", h.customer.astype(np.int64)),
+            _ts(p_start, "period_start"),
+            _ts(p_start + period_us, "period_end"),
+            pl.Series("active_users", h.active_users, nan_to_null=True).cast(pl.Int64),
+            pl.Series("feature_depth_score", h.feature_depth_score, nan_to_null=True),
+            pl.Series("support_tickets", h.support_tickets, nan_to_null=True).cast(pl.Int64),
+            pl.Series("nps_score", h.nps_score, nan_to_null=True).cast(pl.Int64),
+        ]
+    ).filter(pl.col("period_end") <= horizon)
     health = health.with_columns(
         make_ids("sig", health.height).alias("signal_id"),
         customer_ids.gather(health["_cust"]).alias("customer_id"),
@@ -185,8 +222,13 @@ def build_tables(world: World, sim: SimResult, recipe: LifecycleWorld,
     return {name: conform(name, frame) for name, frame in tables.items()}
 
 
-def _subscriptions(customers: pl.DataFrame, events: pl.DataFrame, subscription_ids: pl.Series,
-                   reasons: np.ndarray, recipe: LifecycleWorld) -> pl.DataFrame:
+def _subscriptions(
+    customers: pl.DataFrame,
+    events: pl.DataFrame,
+    subscription_ids: pl.Series,
+    reasons: np.ndarray,
+    recipe: LifecycleWorld,
+) -> pl.DataFrame:
     """Subscription state at the horizon end, derived from the kept events."""
     by_type = events.group_by("customer_id").agg(
         pl.col("event_type").eq("renewal").sum().alias("renewal_count"),
@@ -196,7 +238,10 @@ def _subscriptions(customers: pl.DataFrame, events: pl.DataFrame, subscription_i
         pl.col("mrr_before").filter(pl.col("event_type") == "churn").first().alias("_churn_mrr"),
         pl.col("event_timestamp").filter(pl.col("event_type") == "churn").first().alias("churn_at"),
         pl.col("contract_term_months_new").drop_nulls().last().alias("_term"),
-        pl.col("event_timestamp").filter(pl.col("event_type") == "renewal").last().alias("_renewed"),
+        pl.col("event_timestamp")
+        .filter(pl.col("event_type") == "renewal")
+        .last()
+        .alias("_renewed"),
     )
     frame = customers.join(by_type, on="customer_id", how="left", maintain_order="left")
     idx = frame["customer_id"].str.slice(5).cast(pl.Int64) - 1
@@ -211,14 +256,17 @@ def _subscriptions(customers: pl.DataFrame, events: pl.DataFrame, subscription_i
     anchor = pl.col("_renewed").fill_null(pl.col("customer_start_at"))
     term_days = (pl.col("term").cast(pl.Float64) * WEEKS_PER_MONTH).round() * 7
     frame = frame.with_columns(
-        pl.when(pl.col("churn_at").is_null()).then(pl.lit("active")).otherwise(pl.lit("churned"))
+        pl.when(pl.col("churn_at").is_null())
+        .then(pl.lit("active"))
+        .otherwise(pl.lit("churned"))
         .alias("subscription_status"),
         plan_expr(pl.coalesce("_churn_mrr", "current_mrr"), recipe).alias("current_plan"),
         pl.col("term").alias("contract_term_months"),
         pl.when(pl.col("churn_at").is_not_null())
-        .then(pl.Series("r", reasons.tolist(), dtype=pl.String).gather(idx)).alias("churn_reason"),
-        pl.coalesce(
-            "churn_at", anchor + pl.duration(days=term_days.cast(pl.Int64))
-        ).alias("subscription_end_at"),
+        .then(pl.Series("r", reasons.tolist(), dtype=pl.String).gather(idx))
+        .alias("churn_reason"),
+        pl.coalesce("churn_at", anchor + pl.duration(days=term_days.cast(pl.Int64))).alias(
+            "subscription_end_at"
+        ),
     )
     return frame

@@ -12,10 +12,9 @@ from collections import defaultdict
 
 import attrs
 import numpy as np
-from leadforge_core.progress import phase
-from leadforge_core.rng import RandomStreams
-from leadforge_core.progress import Progress
 
+from leadforge_core.progress import Progress, phase
+from leadforge_core.rng import RandomStreams
 from leadforge_lifecycle.simulate import billing, expansion, hazards
 from leadforge_lifecycle.simulate.draws import BlockDraws
 from leadforge_lifecycle.simulate.telemetry import PeriodRows, Telemetry
@@ -24,8 +23,14 @@ from leadforge_lifecycle.world.population import World
 EVENT_TYPES = ("renewal", "expansion", "downgrade", "churn", "payment_failure", "payment_recovered")
 #: Day offset of each event type inside its week (relative to the customer's weekly anchor).
 #: MRR changes share the anchor with the invoice issued that week, which bills the new MRR.
-EVENT_OFFSET_DAYS = {"renewal": 0.0, "expansion": 0.0, "downgrade": 0.0, "churn": 0.0,
-                     "payment_failure": 0.0, "payment_recovered": 2.0}
+EVENT_OFFSET_DAYS = {
+    "renewal": 0.0,
+    "expansion": 0.0,
+    "downgrade": 0.0,
+    "churn": 0.0,
+    "payment_failure": 0.0,
+    "payment_recovered": 2.0,
+}
 CHURN_REASONS = ("non_renewal", "mid_term_cancellation", "payment_write_off")
 EPISODE_OPEN, EPISODE_RECOVERED, EPISODE_WRITTEN_OFF = 0, 1, 2
 #: Weekly hazard that the customer's internal champion leaves, at average stability.
@@ -69,17 +74,33 @@ def centered_exp(x: np.ndarray) -> np.ndarray:
     return e / e.mean() if x.size else e
 
 
-def simulate(world: World, streams: RandomStreams, progress: Progress, *,
-             dunning_weeks: int, period_weeks: int) -> SimResult:
+def simulate(
+    world: World,
+    streams: RandomStreams,
+    progress: Progress,
+    *,
+    dunning_weeks: int,
+    period_weeks: int,
+) -> SimResult:
     c = world.population.customers
     n, m, g = world.population.n, world.mechanism, world.graph
     s = m["signal_strength"]
     fit, adopt = c["product_fit"], c["adoption_velocity"]
     budget, org = c["budget_stability"], c["organizational_stability"]
     champ = c["champion_strength"] + 0.25 * world.population.reps["quality"][c["csm"]]
-    draws = {k: BlockDraws(streams, f"simulation.{k}", n) for k in (
-        "usage", "dunning", "churn", "renewal", "expansion", "downgrade", "payment",
-        "champion")}
+    draws = {
+        k: BlockDraws(streams, f"simulation.{k}", n)
+        for k in (
+            "usage",
+            "dunning",
+            "churn",
+            "renewal",
+            "expansion",
+            "downgrade",
+            "payment",
+            "champion",
+        )
+    }
     frailty = m["frailty_sd"] * BlockDraws(streams, "simulation.frailty", n).normal()
     telemetry = Telemetry(n, period_weeks, BlockDraws(streams, "simulation.telemetry", n))
 
@@ -101,52 +122,93 @@ def simulate(world: World, streams: RandomStreams, progress: Progress, *,
     ev, inv, eps = _Recorder(), _Recorder(), _Recorder()
 
     depth_target = expansion.sigmoid(
-        s * (g.weight("product_fit", "usage_depth") * fit
-             + g.weight("champion_strength", "usage_depth") * champ) + 0.3)
+        s
+        * (
+            g.weight("product_fit", "usage_depth") * fit
+            + g.weight("champion_strength", "usage_depth") * champ
+        )
+        + 0.3
+    )
     depth_rate = 0.06 * np.exp(0.4 * s * g.weight("adoption_velocity", "usage_depth") * adopt)
     user_rate = 0.1 * np.exp(0.3 * s * g.weight("adoption_velocity", "active_users") * adopt)
-    fail_p = np.minimum(m["payment_failure"] * centered_exp(
-        -s * g.weight("budget_stability", "payment_failure") * budget), 0.9)
+    fail_p = np.minimum(
+        m["payment_failure"]
+        * centered_exp(-s * g.weight("budget_stability", "payment_failure") * budget),
+        0.9,
+    )
     # Recovery leans on budget more gently than failure: most dunning episodes end paid.
-    recover_p = np.minimum(m["weekly_recovery"] * centered_exp(
-        0.5 * g.weight("budget_stability", "payment_recovery") * budget), 0.95)
-    static_risk = np.log(centered_exp(frailty - s * (
-        g.weight("product_fit", "churn") * fit
-        + g.weight("organizational_stability", "churn") * org
-        + g.weight("budget_stability", "churn") * budget
-        + g.weight("champion_strength", "churn") * champ)))
+    recover_p = np.minimum(
+        m["weekly_recovery"]
+        * centered_exp(0.5 * g.weight("budget_stability", "payment_recovery") * budget),
+        0.95,
+    )
+    static_risk = np.log(
+        centered_exp(
+            frailty
+            - s
+            * (
+                g.weight("product_fit", "churn") * fit
+                + g.weight("organizational_stability", "churn") * org
+                + g.weight("budget_stability", "churn") * budget
+                + g.weight("champion_strength", "churn") * champ
+            )
+        )
+    )
     depart_p = CHAMPION_DEPARTURE * np.exp(
-        -s * g.weight("organizational_stability", "champion_strength") * org)
+        -s * g.weight("organizational_stability", "champion_strength") * org
+    )
     ticket_rate = 0.12 * np.exp(0.4 * g.weight("product_fit", "obs_support_tickets") * -fit)
     noise, missing = m["telemetry_noise"], m["missingness"]
 
-    def record(kind: str, idx: np.ndarray, week: int, before: np.ndarray, after: np.ndarray,
-               term_new: np.ndarray | int = -1) -> None:
+    def record(
+        kind: str,
+        idx: np.ndarray,
+        week: int,
+        before: np.ndarray,
+        after: np.ndarray,
+        term_new: np.ndarray | int = -1,
+    ) -> None:
         if idx.size:
-            ev.add(customer=idx, week=week, type=EVENT_TYPES.index(kind), mrr_before=before,
-                   mrr_after=after, term_new=term_new)
+            ev.add(
+                customer=idx,
+                week=week,
+                type=EVENT_TYPES.index(kind),
+                mrr_before=before,
+                mrr_after=after,
+                term_new=term_new,
+            )
 
     with phase(progress, "simulation", total=world.n_weeks, unit="weeks") as bar:
         for t in range(world.n_weeks):
             active |= start == t
             tenure = t - start
             # Usage moves toward its fit-driven level at an adoption-driven speed.
-            target = np.where(champion_lost, depth_target * (1.0 - CHAMPION_USAGE_DROP),
-                              depth_target)
-            depth = np.where(active, np.clip(
-                depth + depth_rate * (target - depth) + 0.02 * draws["usage"].normal(),
-                0.0, 1.0), depth)
-            users = np.where(active, users + user_rate * (
-                seats * (0.2 + 0.75 * depth) - users), users)
+            target = np.where(
+                champion_lost, depth_target * (1.0 - CHAMPION_USAGE_DROP), depth_target
+            )
+            depth = np.where(
+                active,
+                np.clip(
+                    depth + depth_rate * (target - depth) + 0.02 * draws["usage"].normal(), 0.0, 1.0
+                ),
+                depth,
+            )
+            users = np.where(
+                active, users + user_rate * (seats * (0.2 + 0.75 * depth) - users), users
+            )
             depth_z = np.clip((depth - 0.5) / 0.2, -2.0, 2.0)
             in_dunning = active & (episode >= 0)
 
             # Dunning: recovery, or write-off which forces churn.
             recovered, written_off = billing.dunning_outcome(
-                t - episode_start, draws["dunning"].random(), recover_p, dunning_weeks)
+                t - episode_start, draws["dunning"].random(), recover_p, dunning_weeks
+            )
             recovered &= in_dunning
             written_off &= in_dunning
-            for flag, outcome in ((recovered, EPISODE_RECOVERED), (written_off, EPISODE_WRITTEN_OFF)):
+            for flag, outcome in (
+                (recovered, EPISODE_RECOVERED),
+                (written_off, EPISODE_WRITTEN_OFF),
+            ):
                 idx = np.flatnonzero(flag)
                 if idx.size:
                     eps.add(episode=episode[idx], end_week=t, outcome=outcome)
@@ -157,16 +219,27 @@ def simulate(world: World, streams: RandomStreams, progress: Progress, *,
 
             # Churn: anniversary renewal decision or weekly hazard.
             at_anniversary = active & (tenure == next_renewal)
-            risk = static_risk - s * (
-                0.5 * g.weight("usage_depth", "churn") * depth_z
-                - g.weight("champion_strength", "churn") * CHAMPION_LOSS * champion_lost
-            ) + g.weight("unrecovered_payment", "churn") * 1.5 * in_dunning
+            risk = (
+                static_risk
+                - s
+                * (
+                    0.5 * g.weight("usage_depth", "churn") * depth_z
+                    - g.weight("champion_strength", "churn") * CHAMPION_LOSS * champion_lost
+                )
+                + g.weight("unrecovered_payment", "churn") * 1.5 * in_dunning
+            )
             collapse = np.clip((DISENGAGED_DEPTH - depth) / 0.1, 0.0, 2.0)
             risk = risk + DISENGAGED_RISK * g.weight("usage_depth", "churn") * collapse * (
-                tenure >= DISENGAGED_AFTER_WEEKS)
+                tenure >= DISENGAGED_AFTER_WEEKS
+            )
             p_churn = hazards.churn_probability(
-                tenure, at_anniversary, risk, m["weekly_churn"], m["onboarding_multiplier"],
-                m["renewal_churn"])
+                tenure,
+                at_anniversary,
+                risk,
+                m["weekly_churn"],
+                m["onboarding_multiplier"],
+                m["renewal_churn"],
+            )
             churns = active & (tenure > 0) & (draws["churn"].random() < p_churn)
             churns |= written_off
             reason = np.where(written_off, 2, np.where(at_anniversary, 0, 1))
@@ -191,9 +264,14 @@ def simulate(world: World, streams: RandomStreams, progress: Progress, *,
             # Expansion and downgrade between anniversaries.
             movable = active & ~at_anniversary & (tenure >= expansion.SETTLE_WEEKS) & (episode < 0)
             p_exp = expansion.expansion_probability(
-                m["weekly_expansion"], adopt * s, depth_z * s, np.minimum(users / seats, 1.2),
-                g.weight("adoption_velocity", "expansion"), g.weight("usage_depth", "expansion"),
-                g.weight("active_users", "expansion"))
+                m["weekly_expansion"],
+                adopt * s,
+                depth_z * s,
+                np.minimum(users / seats, 1.2),
+                g.weight("adoption_velocity", "expansion"),
+                g.weight("usage_depth", "expansion"),
+                g.weight("active_users", "expansion"),
+            )
             ceiling = c["initial_mrr"] * expansion.CEILING_MULTIPLE
             grow = movable & (draws["expansion"].random() < p_exp) & (mrr < ceiling)
             factor = expansion.expansion_factor(m["expansion_jump"], draws["expansion"].normal())
@@ -204,11 +282,21 @@ def simulate(world: World, streams: RandomStreams, progress: Progress, *,
             mrr = np.where(grow, new_mrr, mrr)
             counts["expansion"] += grow
             p_down = expansion.downgrade_probability(
-                m["weekly_downgrade"], budget * s, depth_z * s,
-                g.weight("budget_stability", "downgrade"), g.weight("usage_depth", "downgrade"))
-            shrink = movable & ~grow & (draws["downgrade"].random() < p_down) & (
-                mrr > expansion.MRR_FLOOR)
-            new_mrr = expansion.round_mrr(mrr * expansion.downgrade_factor(draws["downgrade"].random()))
+                m["weekly_downgrade"],
+                budget * s,
+                depth_z * s,
+                g.weight("budget_stability", "downgrade"),
+                g.weight("usage_depth", "downgrade"),
+            )
+            shrink = (
+                movable
+                & ~grow
+                & (draws["downgrade"].random() < p_down)
+                & (mrr > expansion.MRR_FLOOR)
+            )
+            new_mrr = expansion.round_mrr(
+                mrr * expansion.downgrade_factor(draws["downgrade"].random())
+            )
             shrink &= new_mrr < mrr
             idx = np.flatnonzero(shrink)
             record("downgrade", idx, t, mrr[idx], new_mrr[idx])
@@ -233,10 +321,13 @@ def simulate(world: World, streams: RandomStreams, progress: Progress, *,
                 nps_mean = 6.5 + 1.2 * s * (
                     g.weight("product_fit", "obs_nps_score") * fit
                     + g.weight("champion_strength", "obs_nps_score")
-                    * (champ - CHAMPION_LOSS * champion_lost))
-                rate = ticket_rate * np.exp(
-                    0.8 * g.weight("usage_depth", "obs_support_tickets") * (0.5 - depth)) * (
-                    np.sqrt(np.maximum(users, 1.0) / 10.0))
+                    * (champ - CHAMPION_LOSS * champion_lost)
+                )
+                rate = (
+                    ticket_rate
+                    * np.exp(0.8 * g.weight("usage_depth", "obs_support_tickets") * (0.5 - depth))
+                    * (np.sqrt(np.maximum(users, 1.0) / 10.0))
+                )
                 telemetry.emit(t // period_weeks, rate, nps_mean, noise, missing)
 
             champion_lost |= active & (draws["champion"].random() < depart_p)

@@ -16,8 +16,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def expansion_probability(
-    base: float, adoption: np.ndarray, depth_z: np.ndarray, utilisation: np.ndarray,
-    w_adoption: float, w_depth: float, w_users: float,
+    base: float,
+    adoption: np.ndarray,
+    depth_z: np.ndarray,
+    utilisation: np.ndarray,
+    w_adoption: float,
+    w_depth: float,
+    w_users: float,
 ) -> np.ndarray:
     """Seat pressure (utilisation near the seat count), depth and adoption drive expansion."""
     x = w_adoption * adoption + w_depth * depth_z + w_users * 4.0 * (utilisation - 0.75)

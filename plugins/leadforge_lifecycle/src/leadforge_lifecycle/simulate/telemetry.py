@@ -41,8 +41,12 @@ class Telemetry:
         self.depth += np.where(active, depth, 0.0)
 
     def emit(
-        self, period: int, ticket_rate: np.ndarray, nps_mean: np.ndarray,
-        noise: float, missingness: float,
+        self,
+        period: int,
+        ticket_rate: np.ndarray,
+        nps_mean: np.ndarray,
+        noise: float,
+        missingness: float,
     ) -> None:
         """Close a period: draw the readings and reset the accumulators."""
         z_users, z_depth, z_nps = self.draws.normal(), self.draws.normal(), self.draws.normal()
@@ -63,21 +67,23 @@ class Telemetry:
         def blank(values: np.ndarray, k: int) -> np.ndarray:
             return np.where(missing[k][idx], np.nan, values)
 
-        self.rows.append(PeriodRows(
-            period=np.full(idx.size, period, dtype=np.int64),
-            customer=idx,
-            active_users=blank(users, 0),
-            feature_depth_score=blank(depth, 1),
-            support_tickets=blank(tickets[idx].astype(float), 2),
-            nps_score=blank(nps, 3),
-            mean_users=mean_users,
-        ))
+        self.rows.append(
+            PeriodRows(
+                period=np.full(idx.size, period, dtype=np.int64),
+                customer=idx,
+                active_users=blank(users, 0),
+                feature_depth_score=blank(depth, 1),
+                support_tickets=blank(tickets[idx].astype(float), 2),
+                nps_score=blank(nps, 3),
+                mean_users=mean_users,
+            )
+        )
         self.weeks[:] = 0.0
         self.users[:] = 0.0
         self.depth[:] = 0.0
 
     def collect(self) -> PeriodRows:
         fields = attrs.fields(PeriodRows)
-        return PeriodRows(**{
-            f.name: np.concatenate([getattr(r, f.name) for r in self.rows]) for f in fields
-        })
+        return PeriodRows(
+            **{f.name: np.concatenate([getattr(r, f.name) for r in self.rows]) for f in fields}
+        )

@@ -9,11 +9,14 @@ PAID = ("paid", "recovered")
 
 def forward_value(invoices: pl.DataFrame, rows: pl.DataFrame, days: int) -> pl.Series:
     """Sum of paid or recovered invoice amounts with cutoff < invoice_date ≤ cutoff + days."""
-    paid = invoices.filter(pl.col("payment_status").is_in(PAID)).join(
-        rows.select("customer_id", "cutoff"), on="customer_id"
-    ).filter(
-        (pl.col("invoice_date") > pl.col("cutoff"))
-        & (pl.col("invoice_date") <= pl.col("cutoff") + pl.duration(days=days)))
+    paid = (
+        invoices.filter(pl.col("payment_status").is_in(PAID))
+        .join(rows.select("customer_id", "cutoff"), on="customer_id")
+        .filter(
+            (pl.col("invoice_date") > pl.col("cutoff"))
+            & (pl.col("invoice_date") <= pl.col("cutoff") + pl.duration(days=days))
+        )
+    )
     sums = paid.group_by("customer_id").agg(pl.col("amount_usd").sum().alias("v"))
     out = rows.select("customer_id").join(sums, on="customer_id", how="left", maintain_order="left")
     return out["v"].fill_null(0.0).round(2)
@@ -22,8 +25,12 @@ def forward_value(invoices: pl.DataFrame, rows: pl.DataFrame, days: int) -> pl.S
 def churned_within(subscriptions: pl.DataFrame, rows: pl.DataFrame, days: int) -> pl.Series:
     """1 when the subscription churns with cutoff < churn_at ≤ cutoff + days."""
     out = rows.select("customer_id", "cutoff").join(
-        subscriptions.select("customer_id", "churn_at"), on="customer_id", how="left",
-        maintain_order="left")
+        subscriptions.select("customer_id", "churn_at"),
+        on="customer_id",
+        how="left",
+        maintain_order="left",
+    )
     hit = (pl.col("churn_at") > pl.col("cutoff")) & (
-        pl.col("churn_at") <= pl.col("cutoff") + pl.duration(days=days))
+        pl.col("churn_at") <= pl.col("cutoff") + pl.duration(days=days)
+    )
     return out.select(hit.fill_null(False).cast(pl.Int64)).to_series()

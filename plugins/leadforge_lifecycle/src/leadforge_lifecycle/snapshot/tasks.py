@@ -8,15 +8,14 @@ only its own target.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
+
 from leadforge_core.bundle.model import TaskOutput, TaskSpec, TaskType
 from leadforge_core.ids import make_ids
 from leadforge_core.rng import RandomStreams
 from leadforge_core.splits import SplitStrategy, assign_splits
-
 from leadforge_lifecycle.params import CHURN_WINDOW, VALUE_WINDOWS, LifecycleParams
 from leadforge_lifecycle.publish.tables import to_us
 from leadforge_lifecycle.recipe import LifecycleWorld
@@ -30,10 +29,14 @@ ID_COLUMNS = ("row_id", "customer_id", "account_id", "snapshot_time")
 
 def target_names() -> dict[str, str]:
     """Target column → description (the task name of the calendar regime)."""
-    out = {f"ltv_revenue_{w}d": f"paid or recovered invoice revenue in the {w} days after the "
-           "cutoff (USD)" for w in VALUE_WINDOWS}
-    out[f"churned_within_{CHURN_WINDOW}d"] = f"1 if the customer churns within {CHURN_WINDOW} " \
-        "days after the cutoff"
+    out = {
+        f"ltv_revenue_{w}d": f"paid or recovered invoice revenue in the {w} days after the "
+        "cutoff (USD)"
+        for w in VALUE_WINDOWS
+    }
+    out[f"churned_within_{CHURN_WINDOW}d"] = (
+        f"1 if the customer churns within {CHURN_WINDOW} days after the cutoff"
+    )
     return out
 
 
@@ -42,29 +45,43 @@ def task_specs() -> list[TaskSpec]:
     for regime, prefix in REGIMES.items():
         for target, desc in target_names().items():
             kind = TaskType.BINARY if target.startswith("churned") else TaskType.REGRESSION
-            specs.append(TaskSpec(
-                name=prefix + target, task_type=kind, targets=(target,), row_unit="customer",
-                description=f"{desc}; {regime}-anchored cutoff", id_columns=ID_COLUMNS))
+            specs.append(
+                TaskSpec(
+                    name=prefix + target,
+                    task_type=kind,
+                    targets=(target,),
+                    row_unit="customer",
+                    description=f"{desc}; {regime}-anchored cutoff",
+                    id_columns=ID_COLUMNS,
+                )
+            )
     return specs
 
 
 EARLY_TASKS = tuple(s.name for s in task_specs() if s.name.startswith("early_"))
 
 
-def regime_rows(tables: dict[str, pl.DataFrame], params: LifecycleParams, regime: str
-                ) -> tuple[pl.DataFrame, dict[str, int]]:
+def regime_rows(
+    tables: dict[str, pl.DataFrame], params: LifecycleParams, regime: str
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """Eligible customers with their cutoff, and counts of excluded customers."""
     cal = params.calendar
     obs = pl.lit(to_us(cal.observation_date)).cast(pl.Datetime("us"))
     subs = tables["subscriptions"].select("customer_id", "churn_at")
-    frame = tables["customers"].select("customer_id", "account_id", "customer_start_at").join(
-        subs, on="customer_id", how="left", maintain_order="left")
+    frame = (
+        tables["customers"]
+        .select("customer_id", "account_id", "customer_start_at")
+        .join(subs, on="customer_id", how="left", maintain_order="left")
+    )
     if regime == "calendar":
         frame = frame.with_columns(obs.alias("cutoff"))
         started = pl.col("customer_start_at") <= pl.col("cutoff")
     else:
-        frame = frame.with_columns((pl.col("customer_start_at") + pl.duration(
-            weeks=cal.early_tenure_weeks)).alias("cutoff"))
+        frame = frame.with_columns(
+            (pl.col("customer_start_at") + pl.duration(weeks=cal.early_tenure_weeks)).alias(
+                "cutoff"
+            )
+        )
         started = pl.col("cutoff") <= obs
     alive = pl.col("churn_at").is_null() | (pl.col("churn_at") > pl.col("cutoff"))
     counts = frame.select(
@@ -75,9 +92,13 @@ def regime_rows(tables: dict[str, pl.DataFrame], params: LifecycleParams, regime
     return rows, {k: int(v) for k, v in counts.items()}
 
 
-def build_tasks(tables: dict[str, pl.DataFrame], params: LifecycleParams, recipe: LifecycleWorld,
-                second_trap: bool, streams: RandomStreams
-                ) -> tuple[dict[str, TaskOutput], list[Feature]]:
+def build_tasks(
+    tables: dict[str, pl.DataFrame],
+    params: LifecycleParams,
+    recipe: LifecycleWorld,
+    second_trap: bool,
+    streams: RandomStreams,
+) -> tuple[dict[str, TaskOutput], list[Feature]]:
     used: list[Feature] = list(FEATURES) + ([SECOND_TRAP] if second_trap else [])
     outputs: dict[str, TaskOutput] = {}
     specs = {s.name: s for s in task_specs()}
@@ -86,15 +107,22 @@ def build_tasks(tables: dict[str, pl.DataFrame], params: LifecycleParams, recipe
         feats = customer_features(tables, rows, recipe, second_trap)
         names = [f.name for f in used if not (regime == "early" and f.name in EARLY_EXCLUDED)]
         frame = feats.select(
-            make_ids("row", rows.height).alias("row_id"), "customer_id", "account_id",
-            pl.col("cutoff").alias("snapshot_time"), *names)
+            make_ids("row", rows.height).alias("row_id"),
+            "customer_id",
+            "account_id",
+            pl.col("cutoff").alias("snapshot_time"),
+            *names,
+        )
         split, split_details = _split(frame, feats, params, regime, streams)
         constant = [c for c in names if frame.filter(split == "train")[c].n_unique() <= 1]
         frame = frame.drop(constant)
-        values = {f"ltv_revenue_{w}d": targets.forward_value(tables["invoices"], rows, w)
-                  for w in VALUE_WINDOWS}
+        values = {
+            f"ltv_revenue_{w}d": targets.forward_value(tables["invoices"], rows, w)
+            for w in VALUE_WINDOWS
+        }
         values[f"churned_within_{CHURN_WINDOW}d"] = targets.churned_within(
-            tables["subscriptions"], rows, CHURN_WINDOW)
+            tables["subscriptions"], rows, CHURN_WINDOW
+        )
         for target, series in values.items():
             spec = specs[prefix + target]
             full = frame.with_columns(series.alias(target))
@@ -106,44 +134,70 @@ def build_tasks(tables: dict[str, pl.DataFrame], params: LifecycleParams, recipe
     return outputs, used
 
 
-def _split(frame: pl.DataFrame, feats: pl.DataFrame, params: LifecycleParams, regime: str,
-           streams: RandomStreams) -> tuple[pl.Series, dict[str, Any]]:
+def _split(
+    frame: pl.DataFrame,
+    feats: pl.DataFrame,
+    params: LifecycleParams,
+    regime: str,
+    streams: RandomStreams,
+) -> tuple[pl.Series, dict[str, Any]]:
     """One split per regime, shared by its tasks (no label stratification)."""
     time_col = "customer_start_at" if regime == "calendar" else "snapshot_time"
     keyed = frame.select("row_id", "account_id", "snapshot_time").with_columns(
-        feats["customer_start_at"])
+        feats["customer_start_at"]
+    )
     split, details = assign_splits(
-        keyed, params.split, streams.generator(f"split.{regime}"), time_col=time_col,
-        group_col="account_id" if params.split.strategy is SplitStrategy.GROUPED else None)
+        keyed,
+        params.split,
+        streams.generator(f"split.{regime}"),
+        time_col=time_col,
+        group_col="account_id" if params.split.strategy is SplitStrategy.GROUPED else None,
+    )
     if params.split.strategy is SplitStrategy.TEMPORAL and regime == "calendar":
-        details["note"] = ("every calendar-regime row shares one cutoff, so the temporal split "
-                           "orders rows by customer start: later cohorts are tested")
+        details["note"] = (
+            "every calendar-regime row shares one cutoff, so the temporal split "
+            "orders rows by customer start: later cohorts are tested"
+        )
     return split, details
 
 
-def _details(regime: str, target: str, params: LifecycleParams, excluded: dict[str, int],
-             split: dict[str, Any], constant: list[str]) -> dict[str, Any]:
+def _details(
+    regime: str,
+    target: str,
+    params: LifecycleParams,
+    excluded: dict[str, int],
+    split: dict[str, Any],
+    constant: list[str],
+) -> dict[str, Any]:
     cal = params.calendar
     window = int(target.rsplit("_", 1)[1].rstrip("d"))
     if regime == "calendar":
-        rule = (f"cutoff = observation_date ({cal.observation_date.isoformat()}); rows are "
-                "customers started on or before it and not churned by it")
+        rule = (
+            f"cutoff = observation_date ({cal.observation_date.isoformat()}); rows are "
+            "customers started on or before it and not churned by it"
+        )
     else:
-        rule = (f"cutoff = customer_start_at + {cal.early_tenure_weeks} weeks; rows are customers "
-                f"who reach that tenure by {cal.observation_date.isoformat()} without churning")
+        rule = (
+            f"cutoff = customer_start_at + {cal.early_tenure_weeks} weeks; rows are customers "
+            f"who reach that tenure by {cal.observation_date.isoformat()} without churning"
+        )
     if target.startswith("churned"):
         semantics = f"1 if subscriptions.churn_at is in (cutoff, cutoff + {window} days]"
     else:
-        semantics = ("sum of invoices.amount_usd with payment_status paid or recovered and "
-                     f"cutoff < invoice_date <= cutoff + {window} days; 0 when nothing is paid")
+        semantics = (
+            "sum of invoices.amount_usd with payment_status paid or recovered and "
+            f"cutoff < invoice_date <= cutoff + {window} days; 0 when nothing is paid"
+        )
     return {
         "regime": regime,
         "observation_date": cal.observation_date.isoformat(),
         "snapshot_rule": rule,
         "horizon_days": window,
         "target_semantics": semantics,
-        "leakage_policy": ("features use only rows known at the cutoff (event_timestamp, "
-                           "invoice_date, period_end <= cutoff) except the flagged leakage traps"),
+        "leakage_policy": (
+            "features use only rows known at the cutoff (event_timestamp, "
+            "invoice_date, period_end <= cutoff) except the flagged leakage traps"
+        ),
         "excluded_rows": excluded,
         "dropped_constant_features": constant,
         "split": split,

@@ -7,7 +7,6 @@ import math
 
 from leadforge_core.errors import SimulationError
 from leadforge_core.scheme import RunContext
-
 from leadforge_lifecycle.params import HORIZON_DAYS, LifecycleParams, Motif
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.world.graph import build_graph
@@ -23,7 +22,8 @@ def build_world(ctx: RunContext) -> World:
     recipe: LifecycleWorld = ctx.recipe.world
     if ctx.difficulty not in recipe.difficulty:
         raise SimulationError(
-            f"recipe {ctx.recipe.id} has no difficulty profile {ctx.difficulty!r}")
+            f"recipe {ctx.recipe.id} has no difficulty profile {ctx.difficulty!r}"
+        )
     profile = recipe.difficulty[ctx.difficulty]
     if params.motif is not None:
         motif = params.motif
@@ -34,8 +34,19 @@ def build_world(ctx: RunContext) -> World:
     mechanism = compile_mechanism(profile, motif)
     cal = params.calendar
     population = sample_population(
-        ctx.streams, recipe, params.population.n_customers, cal.acquisition_weeks,
-        params.population.customers_per_csm, mechanism["mrr_sigma"])
+        ctx.streams,
+        recipe,
+        params.population.n_customers,
+        cal.acquisition_weeks,
+        params.population.customers_per_csm,
+        mechanism["mrr_sigma"],
+    )
     n_weeks = math.ceil((horizon_end(params) - cal.acquisition_start).days / 7) + 1
-    return World(population=population, graph=graph, mechanism=mechanism,
-                 profile_name=ctx.difficulty, sim_start=cal.acquisition_start, n_weeks=n_weeks)
+    return World(
+        population=population,
+        graph=graph,
+        mechanism=mechanism,
+        profile_name=ctx.difficulty,
+        sim_start=cal.acquisition_start,
+        n_weeks=n_weeks,
+    )

@@ -98,8 +98,13 @@ class HiddenGraph:
                 {"id": n, "category": self.graph.nodes[n]["category"]} for n in self.graph.nodes
             ],
             "edges": [
-                {"source": s, "target": t, "weight": round(d["weight"], 6),
-                 "base_weight": d["base_weight"], "optional": d["optional"]}
+                {
+                    "source": s,
+                    "target": t,
+                    "weight": round(d["weight"], 6),
+                    "base_weight": d["base_weight"],
+                    "optional": d["optional"],
+                }
                 for s, t, d in self.graph.edges(data=True)
             ],
         }

@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 import numpy as np
-from leadforge_core.rng import RandomStreams, blocks
 
+from leadforge_core.rng import RandomStreams, blocks
 from leadforge_lifecycle.params import Motif
 from leadforge_lifecycle.recipe import Category, DifficultyProfile, LifecycleWorld
 from leadforge_lifecycle.world.graph import LATENTS, HiddenGraph
@@ -95,7 +95,11 @@ def sample_population(
         band = rng.choice(p_band.size, size=size, p=p_band)
         channel = rng.choice(p_chan.size, size=size, p=p_chan)
         latent = rng.normal(size=(len(LATENTS), size))
-        fit = latent[0] + _shift(vocab.industries)[industry] + _shift(vocab.acquisition_channels)[channel]
+        fit = (
+            latent[0]
+            + _shift(vocab.industries)[industry]
+            + _shift(vocab.acquisition_channels)[channel]
+        )
         mrr = band_mrr[band] * np.exp(rng.normal(0.0, mrr_sigma, size) + 0.1 * fit)
         return {
             "start_week": rng.integers(0, acquisition_weeks, size),
