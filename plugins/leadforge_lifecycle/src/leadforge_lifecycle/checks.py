@@ -224,31 +224,39 @@ def _targets_match(view: BundleView) -> Iterator[Finding]:
     if view.mode.is_public:
         return
     invoices = view.table("invoices").filter(pl.col("payment_status").is_in(PAID))
-    for task in view.task_names():
-        for w in VALUE_WINDOWS:
+    tasks = set(view.task_names())
+    for prefix in REGIMES.values():
+        present = [w for w in VALUE_WINDOWS if f"{prefix}ltv_revenue_{w}d" in tasks]
+        if not present:
+            continue
+        per_task = {
+            w: _task_values(view, f"{prefix}ltv_revenue_{w}d", f"ltv_revenue_{w}d") for w in present
+        }
+        rows = pl.concat([f.select("customer_id", "snapshot_time") for f in per_task.values()])
+        rows = rows.unique(maintain_order=True)
+        after = invoices.join(rows, on="customer_id").filter(
+            (pl.col("invoice_date") > pl.col("snapshot_time"))
+            & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=max(present)))
+        )
+        sums = after.group_by("customer_id", "snapshot_time").agg(
+            pl.col("amount_usd")
+            .filter(pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
+            .sum()
+            .alias(f"_sum{w}")
+            for w in present
+        )
+        for w, frame in per_task.items():
             target = f"ltv_revenue_{w}d"
-            if task not in (target, f"early_{target}"):
-                continue
-            rows = _task_values(view, task, target)
-            sums = (
-                invoices.join(rows.select("customer_id", "snapshot_time"), on="customer_id")
-                .filter(
-                    (pl.col("invoice_date") > pl.col("snapshot_time"))
-                    & (pl.col("invoice_date") <= pl.col("snapshot_time") + pl.duration(days=w))
-                )
-                .group_by("customer_id")
-                .agg(pl.col("amount_usd").sum().alias("_sum"))
-            )
             bad = (
-                rows.join(sums, on="customer_id", how="left")
-                .filter((pl.col(target) - pl.col("_sum").fill_null(0.0)).abs() > TOLERANCE)
+                frame.join(sums, on=["customer_id", "snapshot_time"], how="left")
+                .filter((pl.col(target) - pl.col(f"_sum{w}").fill_null(0.0)).abs() > TOLERANCE)
                 .height
             )
             if bad:
                 yield Finding(
                     "lifecycle_target_sums",
                     f"{bad} rows differ from the invoice sums",
-                    f"tasks/{task}",
+                    f"tasks/{prefix}{target}",
                 )
 
 

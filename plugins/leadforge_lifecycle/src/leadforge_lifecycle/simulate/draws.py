@@ -1,8 +1,8 @@
 """Per-block random draws for the weekly loop.
 
-Each block of customers owns one generator per purpose; every week it draws one value per
-customer of the block (active or not), so a customer's stream never depends on the state of
-other customers or on the order blocks are processed in.
+Each block of customers owns one generator per purpose. A draw covers either every customer of
+the block or the customers selected by a mask (``*_at``); either way a block's stream depends
+only on its own customers, never on other blocks or on the order blocks are processed in.
 """
 
 from __future__ import annotations
@@ -24,3 +24,17 @@ class BlockDraws:
 
     def poisson(self, lam: np.ndarray) -> np.ndarray:
         return np.concatenate([g.poisson(lam[start:stop]) for g, start, stop in self._spans])
+
+    def random_at(self, mask: np.ndarray) -> np.ndarray:
+        """One uniform per selected customer, in index order."""
+        return np.concatenate(
+            [g.random(int(np.count_nonzero(mask[start:stop]))) for g, start, stop in self._spans]
+        )
+
+    def normal_at(self, mask: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [
+                g.standard_normal(int(np.count_nonzero(mask[start:stop])))
+                for g, start, stop in self._spans
+            ]
+        )

@@ -160,6 +160,17 @@ def simulate(
     ticket_rate = 0.12 * np.exp(0.4 * g.weight("product_fit", "obs_support_tickets") * -fit)
     noise, missing = m["telemetry_noise"], m["missingness"]
 
+    def uniform(name: str, mask: np.ndarray) -> np.ndarray:
+        """Uniforms for the selected customers; 1.0 (never below a probability) elsewhere."""
+        out = np.ones(n)
+        out[mask] = draws[name].random_at(mask)
+        return out
+
+    def normal(name: str, mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
+        out[mask] = draws[name].normal_at(mask)
+        return out
+
     def record(
         kind: str,
         idx: np.ndarray,
@@ -189,7 +200,7 @@ def simulate(
             depth = np.where(
                 active,
                 np.clip(
-                    depth + depth_rate * (target - depth) + 0.02 * draws["usage"].normal(), 0.0, 1.0
+                    depth + depth_rate * (target - depth) + 0.02 * normal("usage", active), 0.0, 1.0
                 ),
                 depth,
             )
@@ -201,7 +212,7 @@ def simulate(
 
             # Dunning: recovery, or write-off which forces churn.
             recovered, written_off = billing.dunning_outcome(
-                t - episode_start, draws["dunning"].random(), recover_p, dunning_weeks
+                t - episode_start, uniform("dunning", in_dunning), recover_p, dunning_weeks
             )
             recovered &= in_dunning
             written_off &= in_dunning
@@ -240,7 +251,8 @@ def simulate(
                 m["onboarding_multiplier"],
                 m["renewal_churn"],
             )
-            churns = active & (tenure > 0) & (draws["churn"].random() < p_churn)
+            exposed = active & (tenure > 0)
+            churns = exposed & (uniform("churn", exposed) < p_churn)
             churns |= written_off
             reason = np.where(written_off, 2, np.where(at_anniversary, 0, 1))
             idx = np.flatnonzero(churns)
@@ -254,7 +266,8 @@ def simulate(
 
             # Renewal at the anniversary; some annual customers move to a longer term.
             renew = at_anniversary & active
-            upgrade = renew & (term == 12) & (draws["renewal"].random() < TERM_UPGRADE)
+            annual = renew & (term == 12)
+            upgrade = annual & (uniform("renewal", annual) < TERM_UPGRADE)
             term = np.where(upgrade, 24, term)
             idx = np.flatnonzero(renew)
             record("renewal", idx, t, mrr[idx], mrr[idx], term[idx])
@@ -273,9 +286,10 @@ def simulate(
                 g.weight("active_users", "expansion"),
             )
             ceiling = c["initial_mrr"] * expansion.CEILING_MULTIPLE
-            grow = movable & (draws["expansion"].random() < p_exp) & (mrr < ceiling)
-            factor = expansion.expansion_factor(m["expansion_jump"], draws["expansion"].normal())
+            grow = movable & (uniform("expansion", movable) < p_exp) & (mrr < ceiling)
+            factor = expansion.expansion_factor(m["expansion_jump"], normal("expansion", grow))
             new_mrr = expansion.round_mrr(np.minimum(mrr * factor, ceiling))
+            grow &= new_mrr > mrr  # a jump that rounds away is no expansion
             idx = np.flatnonzero(grow)
             record("expansion", idx, t, mrr[idx], new_mrr[idx])
             seats = np.where(grow, seats * new_mrr / mrr, seats)
@@ -288,14 +302,10 @@ def simulate(
                 g.weight("budget_stability", "downgrade"),
                 g.weight("usage_depth", "downgrade"),
             )
-            shrink = (
-                movable
-                & ~grow
-                & (draws["downgrade"].random() < p_down)
-                & (mrr > expansion.MRR_FLOOR)
-            )
+            steady = movable & ~grow
+            shrink = steady & (uniform("downgrade", steady) < p_down) & (mrr > expansion.MRR_FLOOR)
             new_mrr = expansion.round_mrr(
-                mrr * expansion.downgrade_factor(draws["downgrade"].random())
+                mrr * expansion.downgrade_factor(uniform("downgrade", shrink))
             )
             shrink &= new_mrr < mrr
             idx = np.flatnonzero(shrink)
@@ -306,7 +316,8 @@ def simulate(
 
             # Invoicing: a failed payment opens a dunning episode; open episodes absorb invoices.
             due = active & billing.invoice_due(tenure)
-            fails = due & (episode < 0) & (draws["payment"].random() < fail_p)
+            billable = due & (episode < 0)
+            fails = billable & (uniform("payment", billable) < fail_p)
             idx = np.flatnonzero(fails)
             episode[idx] = n_episodes + np.arange(idx.size)
             episode_start[idx] = t
@@ -330,7 +341,7 @@ def simulate(
                 )
                 telemetry.emit(t // period_weeks, rate, nps_mean, noise, missing)
 
-            champion_lost |= active & (draws["champion"].random() < depart_p)
+            champion_lost |= active & (uniform("champion", active) < depart_p)
             bar.advance()
 
     episode_ids = eps.frame(("episode", "end_week", "outcome"))

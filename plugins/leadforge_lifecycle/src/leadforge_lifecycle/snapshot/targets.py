@@ -7,19 +7,30 @@ import polars as pl
 PAID = ("paid", "recovered")
 
 
-def forward_value(invoices: pl.DataFrame, rows: pl.DataFrame, days: int) -> pl.Series:
-    """Sum of paid or recovered invoice amounts with cutoff < invoice_date ≤ cutoff + days."""
-    paid = (
+def forward_values(
+    invoices: pl.DataFrame, rows: pl.DataFrame, windows: tuple[int, ...]
+) -> dict[int, pl.Series]:
+    """Per window W: sum of paid or recovered amounts with cutoff < invoice_date ≤ cutoff + W.
+
+    One join of the paid invoices after the cutoff serves every window.
+    """
+    after = (
         invoices.filter(pl.col("payment_status").is_in(PAID))
         .join(rows.select("customer_id", "cutoff"), on="customer_id")
         .filter(
             (pl.col("invoice_date") > pl.col("cutoff"))
-            & (pl.col("invoice_date") <= pl.col("cutoff") + pl.duration(days=days))
+            & (pl.col("invoice_date") <= pl.col("cutoff") + pl.duration(days=max(windows)))
         )
     )
-    sums = paid.group_by("customer_id").agg(pl.col("amount_usd").sum().alias("v"))
+    sums = after.group_by("customer_id").agg(
+        pl.col("amount_usd")
+        .filter(pl.col("invoice_date") <= pl.col("cutoff") + pl.duration(days=w))
+        .sum()
+        .alias(str(w))
+        for w in windows
+    )
     out = rows.select("customer_id").join(sums, on="customer_id", how="left", maintain_order="left")
-    return out["v"].fill_null(0.0).round(2)
+    return {w: out[str(w)].fill_null(0.0).round(2) for w in windows}
 
 
 def churned_within(subscriptions: pl.DataFrame, rows: pl.DataFrame, days: int) -> pl.Series:

@@ -116,10 +116,8 @@ def build_tasks(
         split, split_details = _split(frame, feats, params, regime, streams)
         constant = [c for c in names if frame.filter(split == "train")[c].n_unique() <= 1]
         frame = frame.drop(constant)
-        values = {
-            f"ltv_revenue_{w}d": targets.forward_value(tables["invoices"], rows, w)
-            for w in VALUE_WINDOWS
-        }
+        sums = targets.forward_values(tables["invoices"], rows, VALUE_WINDOWS)
+        values = {f"ltv_revenue_{w}d": sums[w] for w in VALUE_WINDOWS}
         values[f"churned_within_{CHURN_WINDOW}d"] = targets.churned_within(
             tables["subscriptions"], rows, CHURN_WINDOW
         )
