@@ -153,6 +153,11 @@ class Profile:
     drift: float = float_field(0.0, help="change of closing intercept across the window")
     engagement_noise: float = float_field(0.5, ge=0.0)
     latent_noise: float = float_field(1.0, gt=0.0, help="scale of unobserved latent noise")
+    event_volume: float = float_field(1.0, gt=0.0, help="multiplier of touch and session rates")
+    pace: float = float_field(0.0, help="shift of every stage-advance logit (funnel speed)")
+    researcher_share: float = float_field(
+        0.05, ge=0.0, le=0.5, help="base share of browsing researchers who never buy"
+    )
 
 
 @attrs.define

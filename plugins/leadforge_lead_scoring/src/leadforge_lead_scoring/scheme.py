@@ -111,7 +111,7 @@ class LeadScoringScheme(Scheme):
         noise = {n: float(d["noise"]) for n, d in graph.nodes(data=True)}
         noise.setdefault("budget_shock", 1.0)
         pop = build_population(
-            params, w, ctx.streams, noise, profile.duplicate_rate, 0.08 * profile.interaction
+            params, w, ctx.streams, noise, profile.duplicate_rate, profile.researcher_share
         )
         mech = compile_mechanisms(profile, graph, params.horizon_days)
         return World(pop=pop, graph=graph, profile=profile, mechanisms=mech)
@@ -133,6 +133,7 @@ class LeadScoringScheme(Scheme):
             tables, extra = build_tables(
                 w, world.pop, sim, ob, sim.nodes, ctx.streams,
                 world.mechanisms.observation["proxy_noise"],
+                world.mechanisms.pricing_signal,
             )
         with phase(ctx.progress, "features"):
             feats = compute_features(

@@ -36,7 +36,7 @@ def _weights(items: list[Any]) -> list[float]:
 
 def build_tables(
     world: LeadScoringWorld, pop: Any, sim: Any, ob: Any, nodes: dict[str, np.ndarray],
-    streams: RandomStreams, proxy_noise: float,
+    streams: RandomStreams, proxy_noise: float, intent_signal: float = 0.6,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, np.ndarray]]:
     """Return the tables and helper arrays (lead ids order, anchors) used downstream."""
     n_a, n_c, n_l = pop.n_accounts, pop.n_contacts, pop.n_leads
@@ -203,7 +203,8 @@ def build_tables(
         ),
     ) if k else np.zeros((0, 5))
     pv = 1 + np.floor(-np.log(np.maximum(sd[:, 0], 1e-12)) * (2.0 + np.clip(eng, -1.5, 2.5))).astype(np.int64)
-    pricing_rate = 0.25 * np.exp(0.6 * np.tanh(wp) + 0.3 * np.tanh(dm))
+    # How clearly pricing-page interest reveals deal propensity scales with the difficulty.
+    pricing_rate = 0.25 * np.exp(intent_signal * np.clip(wp, -2.5, 2.5) + 0.3 * np.tanh(dm))
     pricing = np.floor(-np.log(np.maximum(sd[:, 1], 1e-12)) * pricing_rate).astype(np.int64)
     demo_views = np.floor(-np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.6 * np.tanh(dm))).astype(np.int64)
     pv = np.maximum(pv, pricing + demo_views)

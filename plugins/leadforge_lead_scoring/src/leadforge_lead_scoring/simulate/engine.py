@@ -21,7 +21,14 @@ from leadforge_lead_scoring.simulate.mechanisms import LOST, OPEN_STAGES, WON, M
 from leadforge_lead_scoring.world.graph import execute
 
 #: Nodes the hazards read, standardized over the population before simulating.
-DRIVERS = ("engagement", "followup_speed", "demo_momentum", "committee_friction", "deal_propensity")
+DRIVERS = (
+    "engagement",
+    "followup_speed",
+    "demo_momentum",
+    "committee_friction",
+    "final_approval",
+    "deal_propensity",
+)
 #: Nodes kept after the simulation (for tables, proxies and the instructor truth).
 KEPT_NODES = ("engagement", "demo_momentum", "deal_propensity", "deal_size",
               "lead_score_proxy", "fit_score_proxy", "followup_speed")
@@ -75,6 +82,11 @@ def _simulate_block(
         adv[s] = rule.advance_intercept + rule.advance_slope * drivers[rule.advance_driver]
         adv[s] += rule.friction_slope * friction
         lost[s] = rule.lost_intercept - rule.lost_slope * w
+    # Final sign-off (segment fit, committee, budget) decides the last step only; it acts
+    # mostly after the snapshot, so no pre-anchor proxy linearizes it.
+    approval = values["final_approval"]
+    adv[OPEN_STAGES - 1] += m.approval_slope * approval
+    lost[OPEN_STAGES - 1] -= m.approval_slope * approval
     adv[4:] += drift  # cohort drift of the closing stages
     adv[:, duplicate] = -30.0  # duplicates never progress
     adv[1:, researcher] = -30.0  # researchers are accepted by SDRs but never qualify

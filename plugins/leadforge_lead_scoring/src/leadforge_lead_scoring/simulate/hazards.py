@@ -12,9 +12,9 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def exogenous_inputs(world, pop, graph, idx: np.ndarray, interaction: float = 1.0) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     """Recipe vocabulary effects (plus entity-level noise) feeding the graph's root nodes.
 
-    Account and contact latents carry their entity's noise so sibling leads share it. Fit has
+    Account and contact latents carry their entity's noise so sibling leads share it. Segment fit is
     an industry × company-complexity interaction (scaled by the difficulty's ``interaction``)
-    with no main effect, which only non-linear models can pick up.
+    with no main effect; no CRM proxy measures it, so only non-linear models pick it up.
     """
 
     def eff(items: list, codes: np.ndarray, attr: str = "effect") -> np.ndarray:  # type: ignore[type-arg]
@@ -36,11 +36,10 @@ def exogenous_inputs(world, pop, graph, idx: np.ndarray, interaction: float = 1.
         "account_fit": eff(world.industries, pop.industry[account])
         + eff(world.employee_bands, pop.band[account], "fit")
         + eff(world.maturity_bands, pop.maturity[account])
-        + 2.0
-        * interaction
-        * eff(world.industries, pop.industry[account], "complexity_affinity")
-        * _centered(eff(world.employee_bands, pop.band[account], "complexity"), world)
         + pop.account_noise["account_fit"][account],
+        "segment_fit": interaction
+        * eff(world.industries, pop.industry[account], "complexity_affinity")
+        * _centered(eff(world.employee_bands, pop.band[account], "complexity"), world),
         "budget_readiness": eff(world.regions, pop.region[account])
         + eff(world.revenue_bands, pop.revenue[account])
         + pop.account_noise["budget_readiness"][account],

@@ -54,6 +54,8 @@ class Mechanisms:
     activity_rate_late: float
     session_jump: float
     speed_bonus: float
+    approval_slope: float
+    pricing_signal: float
     bottleneck_stage: str
     observation: dict[str, float]
 
@@ -61,6 +63,8 @@ class Mechanisms:
 def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -> Mechanisms:
     """Turn the difficulty profile into concrete hazard and observation parameters."""
     sig = profile.signal
+    # Early-funnel slopes saturate: even strong worlds get most leads contacted and accepted.
+    early = min(sig, 1.5)
     bottleneck = str(graph.graph["bottleneck_stage"])
     b = profile.base_win
 
@@ -70,8 +74,8 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
     # ``base_win`` (class balance) speeds up or slows down the late funnel and shifts losses.
     lb = -1.0 * b
     stages = [
-        StageRule("mql", -2.2 + 0.5 * b, "engagement", 0.9 * sig, -4.6, 0.5 * sig),
-        StageRule("sal", -1.6 + 0.5 * b, "followup_speed", 0.8 * sig, -4.2, 0.6 * sig),
+        StageRule("mql", -2.2 + 0.5 * b, "engagement", 0.9 * early, -4.6, 0.5 * sig),
+        StageRule("sal", -1.6 + 0.5 * b, "followup_speed", 0.8 * early, -4.2, 0.6 * sig),
         StageRule("sql", -2.0 + 0.5 * b, "demo_momentum", 0.9 * sig, -4.4, 0.6 * sig),
         StageRule("demo_scheduled", -1.2 + 0.5 * b, "demo_momentum", 0.6 * sig, -4.0 + lb,
                   0.6 * sig, friction("demo_completed")),
@@ -81,6 +85,8 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
         StageRule("negotiation", -2.0 + b, "deal_propensity", 1.2 * sig, -3.4 + lb, 1.1 * sig,
                   friction("closed_won")),
     ]
+    for rule in stages:
+        rule.advance_intercept += profile.pace
     # The first demo-stage friction belongs to demo_scheduled → demo_completed; the proposal
     # bottleneck applies to demo_completed → proposal_sent.
     if bottleneck == "proposal_sent":
@@ -95,19 +101,21 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
         drift=profile.drift,
         dwell_lost_per_day=0.015,
         stages=stages,
-        touch_base=0.05,
+        touch_base=0.05 * profile.event_volume,
         touch_engagement=0.45,
         touch_decay_days=45.0,
-        session_base=0.035,
+        session_base=0.035 * profile.event_volume,
         session_engagement=0.55,
         won_touch_rate=0.10,
         lost_touch_rate=0.006,
         first_contact_intercept=-1.4,
-        first_contact_speed=0.9 * sig,
+        first_contact_speed=0.9 * early,
         activity_rate_open=0.05,
         activity_rate_late=0.08,
         session_jump=0.8,
         speed_bonus=0.8 * profile.interaction,
+        approval_slope=3.0 * profile.interaction,
+        pricing_signal=0.4 * sig,
         bottleneck_stage=bottleneck,
         observation={
             "proxy_noise": profile.proxy_noise,

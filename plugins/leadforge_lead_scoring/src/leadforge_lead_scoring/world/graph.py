@@ -28,6 +28,7 @@ REQUIRED = (
     "followup_speed",
     "demo_momentum",
     "committee_friction",
+    "final_approval",
     "deal_propensity",
     "deal_size",
     "lead_score_proxy",
