@@ -14,7 +14,7 @@ import attrs
 import networkx as nx
 import numpy as np
 from leadforge_core.progress import phase
-from leadforge_core.rng import RandomStreams, blocks
+from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
 
 from leadforge_lead_scoring.simulate.hazards import SHARED_NOISE, exogenous_inputs, sigmoid
 from leadforge_lead_scoring.simulate.mechanisms import LOST, OPEN_STAGES, WON, Mechanisms
@@ -172,10 +172,11 @@ def run(
     streams: RandomStreams,
     progress: Any,
     order: list[int] | None = None,
+    block_size: int = BLOCK_SIZE,
 ) -> SimResult:
     """Simulate every lead; ``order`` permutes block processing without changing output."""
     n = pop.n_leads
-    spans = list(blocks(n))
+    spans = list(blocks(n, block_size))
     volume_all = np.array([c.volume for c in world.channels], dtype=np.float32)
     start_us = pop.lead_created_us.min() if n else 0
     span_us = max(int(pop.lead_created_us.max() - start_us), 1) if n else 1
