@@ -96,35 +96,36 @@ def _stage_sequences(view: BundleView) -> Iterator[Finding]:
     if unknown:
         yield Finding("stage_sequence", f"{unknown} rows with an unknown stage", "lead_stage_history")
         return
-    seq = (
-        h.with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
+    steps = (
+        h.select(
+            "lead_id",
+            "entered_at",
+            pl.col("stage").replace_strict(rank, return_dtype=pl.Int8).alias("r"),
+        )
         .sort("lead_id", "entered_at", "r")
-        .group_by("lead_id", maintain_order=True)
-        .agg(pl.col("r"))
         .with_columns(
-            (pl.col("r").list.first() != 0).alias("no_start"),
-            (pl.col("r").list.diff(null_behavior="drop").list.eval(pl.element() != 1).list.any()).alias("bad_step"),
+            pl.col("r").shift(1).alias("prev"),
+            (pl.col("lead_id") != pl.col("lead_id").shift(1)).fill_null(True).alias("first"),
         )
     )
-    # Allowed steps: +1 through the open stages; closed_won only after negotiation;
+    no_start = steps.filter(pl.col("first") & (pl.col("r") != 0)).height
+    # Allowed steps: +1 through the open stages and into closed_won (after negotiation);
     # closed_lost from any open stage.
-    steps = (
-        h.with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
-        .sort("lead_id", "entered_at", "r")
-        .with_columns(pl.col("r").shift(1).over("lead_id").alias("prev"))
-        .filter(pl.col("prev").is_not_null())
-    )
     illegal = steps.filter(
-        ~(
+        ~pl.col("first")
+        & ~(
             ((pl.col("r") == pl.col("prev") + 1) & (pl.col("r") <= 7))
             | ((pl.col("r") == 8) & (pl.col("prev") <= 6))
         )
     ).height
     if illegal:
         yield Finding("stage_sequence", f"{illegal} illegal stage transitions", "lead_stage_history")
-    no_start = seq.filter(pl.col("no_start")).height
     if no_start:
-        yield Finding("stage_sequence", f"{no_start} leads whose history does not start at {stages[0]}", "lead_stage_history")
+        yield Finding(
+            "stage_sequence",
+            f"{no_start} leads whose history does not start at {stages[0]}",
+            "lead_stage_history",
+        )
 
 
 def _task_rows(view: BundleView) -> pl.DataFrame | None:
@@ -150,10 +151,17 @@ def _prevalence(view: BundleView) -> Iterator[Finding]:
         )
 
 
+#: Join probes run on at most this many task rows (a fixed sample): precision and recall at
+#: the 5 % level are estimated well long before that.
+PROBE_ROWS = 200_000
+
+
 def probe_frame(view: BundleView) -> pl.DataFrame:
     """Task rows joined with every per-lead column a student can build from public tables."""
     rows = _task_rows(view)
     assert rows is not None
+    if rows.height > PROBE_ROWS:
+        rows = rows.sample(n=PROBE_ROWS, seed=0)
     leads = view.table("leads")
     frame = rows.join(leads, on="lead_id", how="left", suffix="_lead")
     if view.has_table("opportunities"):

@@ -21,7 +21,7 @@ from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.publish.cut import cut_tables
 from leadforge_lead_scoring.publish.metadata import card_sections, public_summary, truth_files
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
-from leadforge_lead_scoring.publish.tables import build_tables
+from leadforge_lead_scoring.publish.tables import build_tables, stringify
 from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld, Profile
 from leadforge_lead_scoring.simulate import engine
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON, Mechanisms, compile_mechanisms
@@ -143,8 +143,10 @@ class LeadScoringScheme(Scheme):
             logged = ob.stage_logged_us
             closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
             closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
+            ids = extra["ids"]
+            tables = {name: stringify(frame, ids) for name, frame in tables.items()}
             task = build_task(
-                tables, feats, trap, extra["won"], closed_us, params,
+                tables, stringify(feats, ids), trap, extra["won"], closed_us, params,
                 ctx.streams.generator("task.splits"),
             )
         n_rows = sum(f.height for f in task.splits.values())

@@ -38,13 +38,23 @@ def build_tables(
     world: LeadScoringWorld, pop: Any, sim: Any, ob: Any, nodes: dict[str, np.ndarray],
     streams: RandomStreams, proxy_noise: float, intent_signal: float = 0.6,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, np.ndarray]]:
-    """Return the tables and helper arrays (lead ids order, anchors) used downstream."""
+    """Return the tables with integer entity keys (see :func:`stringify`) and helpers.
+
+    Keys stay integers (row positions) until the features are computed, because joins and
+    group-bys on integers are several times faster than on id strings.
+    """
     n_a, n_c, n_l = pop.n_accounts, pop.n_contacts, pop.n_leads
-    account_id = make_ids("acct", n_a)
-    contact_id = make_ids("cnt", n_c)
-    lead_id = make_ids("lead", n_l)
     n_rep = pop.rep_quality.size
-    rep_id = make_ids("rep", n_rep)
+    ids = {
+        "account": make_ids("acct", n_a),
+        "contact": make_ids("cnt", n_c),
+        "lead": make_ids("lead", n_l),
+        "rep": make_ids("rep", n_rep),
+    }
+    account_id = pl.Series("account_id", np.arange(n_a, dtype=np.int64))
+    contact_id = pl.Series("contact_id", np.arange(n_c, dtype=np.int64))
+    lead_id = pl.Series("lead_id", np.arange(n_l, dtype=np.int64))
+    rep_id = pl.Series("rep_id", np.arange(n_rep, dtype=np.int64))
     miss = ob.missing
 
     def nullable(series: pl.Series, mask: np.ndarray) -> pl.Series:
@@ -313,4 +323,24 @@ def build_tables(
         "customers": customers,
         "subscriptions": subscriptions,
     }
-    return tables, {"won": won}
+    return tables, {"won": won, "ids": ids}
+
+
+#: Integer key columns and the id namespace they index.
+KEY_COLUMNS = {
+    "lead_id": "lead",
+    "account_id": "account",
+    "contact_id": "contact",
+    "rep_id": "rep",
+    "owner_rep_id": "rep",
+}
+
+
+def stringify(frame: pl.DataFrame, ids: dict[str, pl.Series]) -> pl.DataFrame:
+    """Replace integer key columns by their opaque id strings."""
+    cols = [
+        ids[ns].gather(frame[col]).alias(col)
+        for col, ns in KEY_COLUMNS.items()
+        if col in frame.columns and frame.schema[col].is_integer()
+    ]
+    return frame.with_columns(cols) if cols else frame
