@@ -51,6 +51,13 @@ class WorldBundle:
     table_specs: dict[str, TableSpec]
     card: str
 
+    def frames_by_file(self) -> dict[str, pl.DataFrame]:
+        """Every table and task split keyed by its path inside the bundle."""
+        out = {layout.table_file(n): f for n, f in self.tables.items()}
+        for task_name, task in self.tasks.items():
+            out.update({layout.split_file(task_name, s): f for s, f in task.splits.items()})
+        return out
+
     def split(self, task: str, split: str) -> pl.DataFrame:
         return self.tasks[task].splits[split]
 

@@ -212,7 +212,7 @@ def run_generate(
             def check(tmp: Path) -> None:
                 nonlocal report
                 handle = progress.phase("validation", total=1, unit="bundle")
-                report = validate_bundle(tmp, host)
+                report = validate_bundle(tmp, host, preload=bundle.frames_by_file())
                 handle.advance()
                 progress.end_phase("validation")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import polars as pl
+
 from leadforge_core.bundle.model import TableSpec
 from leadforge_core.errors import BundleIOError, PluginError
 from leadforge_core.plugins import PluginHost, get_host
@@ -24,14 +26,21 @@ def _run(report: Report, name: str, check: Callable[[], Iterable[Finding]]) -> N
         report.findings.append(Finding(name, f"check could not run: {type(exc).__name__}: {exc}"))
 
 
-def validate_bundle(path: str | Path, host: PluginHost | None = None) -> Report:
-    """Validate the bundle at ``path`` with core checks and its scheme's checks."""
+def validate_bundle(
+    path: str | Path,
+    host: PluginHost | None = None,
+    preload: dict[str, pl.DataFrame] | None = None,
+) -> Report:
+    """Validate the bundle at ``path`` with core checks and its scheme's checks.
+
+    ``preload`` (see :class:`BundleView`) is used by ``generate`` for the frames it just wrote.
+    """
     root = Path(path)
     if not root.exists():
         raise BundleIOError(f"bundle not found: {root}")
     if not root.is_dir():
         raise BundleIOError(f"not a bundle folder: {root}")
-    view = BundleView(root)
+    view = BundleView(root, preload)
     report = Report(str(root))
     try:
         view.manifest  # noqa: B018 - load once; a bad manifest stops most checks

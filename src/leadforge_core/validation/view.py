@@ -26,9 +26,11 @@ class BundleReadError(Exception):
 
 
 class BundleView:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, preload: dict[str, pl.DataFrame] | None = None) -> None:
+        """``preload`` maps bundle-relative Parquet paths to frames known to be their content
+        (the generator just wrote them), sparing a re-read; hashes are still checked."""
         self.path = Path(path)
-        self._tables: dict[str, pl.DataFrame] = {}
+        self._tables: dict[str, pl.DataFrame] = dict(preload or {})
 
     def read_json(self, rel: str) -> Any:
         file = self.path / rel
