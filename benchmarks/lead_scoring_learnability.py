@@ -46,7 +46,7 @@ def _matrix(frame: pl.DataFrame, trap: bool, vocab: dict[str, list[str]]) -> tup
     """Categoricals as integer codes (missing is its own code), numerics as floats (NaN)."""
     num = NUMERIC + ([TRAP] if trap else [])
     cats = [
-        frame[c].fill_null("(missing)").replace_strict(
+        frame[c].cast(pl.String).fill_null("(missing)").replace_strict(
             {v: i for i, v in enumerate(vocab[c])}, default=len(vocab[c]), return_dtype=pl.Float64
         ).to_numpy()
         for c in CATEGORICAL
@@ -57,7 +57,10 @@ def _matrix(frame: pl.DataFrame, trap: bool, vocab: dict[str, list[str]]) -> tup
 
 def fit_models(splits: dict[str, pl.DataFrame], trap: bool, seed: int) -> dict[str, float]:
     train = pl.concat([splits["train"], splits["valid"]])
-    vocab = {c: sorted(train[c].fill_null("(missing)").unique().to_list()) for c in CATEGORICAL}
+    vocab = {
+        c: sorted(train[c].cast(pl.String).fill_null("(missing)").unique().to_list())
+        for c in CATEGORICAL
+    }
     xtr, ytr = _matrix(train, trap, vocab)
     xte, yte = _matrix(splits["test"], trap, vocab)
     k = len(CATEGORICAL)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 from leadforge_lead_scoring.recipe import STAGE_KEYS
-from leadforge_lead_scoring.snapshot.features import compute_features
+from leadforge_lead_scoring.snapshot.features import compute_features, positional
 from leadforge_lead_scoring.snapshot.task import FEATURES, LABEL, TASK, TRAP
 
 TABLES = ("leads", "accounts", "contacts", "touches", "sessions", "sales_activities",
@@ -22,7 +22,8 @@ def _rows(path: Path) -> pl.DataFrame:
 def test_features_recomputed_from_public_tables_match(bundles: dict[str, Path]) -> None:
     pub = bundles["student_public"]
     tables = {t: pl.read_parquet(pub / "tables" / f"{t}.parquet") for t in TABLES}
-    recomputed = compute_features(tables, 30, list(STAGE_KEYS), "connected")
+    recomputed = compute_features(positional(tables), 30, list(STAGE_KEYS), "connected")
+    recomputed = recomputed.with_columns(tables["leads"]["lead_id"])  # rows are in lead order
     rows = _rows(pub)
     sample = rows.sample(n=min(400, rows.height), seed=3)
     names = [f[0] for f in FEATURES]

@@ -197,7 +197,7 @@ def best_rules(frame: pl.DataFrame, label: str, skip: Iterable[str] = ()) -> lis
             continue
         s = frame[col]
         rules: list[tuple[str, pl.Series]] = []
-        if s.dtype in (pl.String, pl.Boolean) or isinstance(s.dtype, pl.Categorical):
+        if s.dtype in (pl.String, pl.Boolean) or isinstance(s.dtype, pl.Categorical | pl.Enum):
             counts = s.value_counts(sort=True).head(200)
             for v in counts[col].to_list():
                 rules.append((f"{col} == {v!r}", (s == v).fill_null(False) if v is not None else s.is_null()))

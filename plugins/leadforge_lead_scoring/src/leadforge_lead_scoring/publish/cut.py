@@ -46,7 +46,11 @@ def cut_tables(
         tables["leads"]
         .join(as_of, on="lead_id", how="left", maintain_order="left")
         .with_columns(
-            pl.col("_stage").fill_null(pl.lit(stage_order[0])).alias("current_stage"),
+            pl.col("_stage")
+            .cast(pl.String)
+            .fill_null(pl.lit(stage_order[0]))
+            .cast(tables["leads"].schema["current_stage"])
+            .alias("current_stage"),
             pl.col("_sql").fill_null(False).alias("is_sql"),
         )
         .drop("_stage", "_sql")
@@ -57,7 +61,13 @@ def cut_tables(
         .filter(pl.col("created_at") <= pl.col("snapshot_time"))
         .drop("snapshot_time")
         .join(as_of.select("lead_id", "_stage"), on="lead_id", how="left", maintain_order="left")
-        .with_columns(pl.col("_stage").fill_null(pl.lit(sql_stage)).alias("stage"))
+        .with_columns(
+            pl.col("_stage")
+            .cast(pl.String)
+            .fill_null(pl.lit(sql_stage))
+            .cast(tables["opportunities"].schema["stage"])
+            .alias("stage")
+        )
         .drop("_stage")
     )
     return out

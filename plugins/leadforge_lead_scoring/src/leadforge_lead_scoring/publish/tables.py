@@ -17,8 +17,21 @@ from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
 from leadforge_lead_scoring.world.population import US_PER_DAY
 
 
-def _vocab(names: list[str], codes: np.ndarray) -> pl.Series:
+def _text(names: list[str], codes: np.ndarray) -> pl.Series:
     return pl.Series(names, dtype=pl.String).gather(np.asarray(codes, dtype=np.int64))
+
+
+def _vocab(names: list[str], codes: np.ndarray) -> pl.Series:
+    """A categorical column as a polars Enum over the recipe vocabulary (compact in memory
+    and dictionary-encoded in Parquet)."""
+    uniq = list(dict.fromkeys(names))
+    remap = np.array([uniq.index(n) for n in names], dtype=np.int64)
+    categories = pl.Series(uniq, dtype=pl.String).cast(pl.Enum(uniq))
+    return categories.gather(remap[np.asarray(codes, dtype=np.int64)])
+
+
+def _enum(values: pl.Series) -> pl.Series:
+    return values.cast(pl.Enum(sorted(values.drop_nulls().unique().to_list())))
 
 
 def _ts(us: np.ndarray) -> pl.Series:
@@ -60,8 +73,8 @@ def build_tables(
     def nullable(series: pl.Series, mask: np.ndarray) -> pl.Series:
         return pl.select(pl.when(pl.Series(mask)).then(None).otherwise(series)).to_series()
 
-    stems = _vocab(world.company_names.stems, pop.name_stem)
-    suffixes = _vocab(world.company_names.suffixes, pop.name_suffix)
+    stems = _text(world.company_names.stems, pop.name_stem)
+    suffixes = _text(world.company_names.suffixes, pop.name_suffix)
     accounts = pl.DataFrame(
         {
             "account_id": account_id,
@@ -99,7 +112,7 @@ def build_tables(
     reps = pl.DataFrame(
         {
             "rep_id": rep_id,
-            "rep_role": pl.Series(np.where(pop.rep_is_ae, "account_executive", "sdr")),
+            "rep_role": _vocab(["sdr", "account_executive"], pop.rep_is_ae.astype(np.int64)),
             "team": _vocab(world.rep_teams, pop.rep_team),
         }
     )
@@ -111,7 +124,7 @@ def build_tables(
     won = final == WON
     lead_account = pop.lead_account
     sources = [c.lead_source for c in world.channels]
-    src = _vocab(sources, pop.channel)
+    src = _text(sources, pop.channel)
     src = pl.select(
         pl.when(pl.Series(ob.source_noise == 1)).then(pl.lit("unknown"))
         .when(pl.Series(ob.source_noise == 2)).then(src.str.to_uppercase().str.replace("_", " "))
@@ -133,7 +146,7 @@ def build_tables(
             "contact_id": contact_id.gather(pop.lead_contact),
             "account_id": account_id.gather(lead_account),
             "lead_created_at": _ts(pop.lead_created_us),
-            "lead_source": src,
+            "lead_source": _enum(src),
             "first_touch_channel": _vocab([c.name for c in world.channels], ob.first_channel),
             "current_stage": _vocab(stage_names, final),
             "owner_rep_id": rep_id.gather(pop.sdr),
@@ -147,10 +160,11 @@ def build_tables(
     )
 
     # Stage history: one row per logged stage entry.
-    st_lead, st_stage = np.nonzero(logged.T >= 0)
-    st_us = logged.T[st_lead, st_stage]
-    order = np.lexsort((st_stage, st_us, st_lead))
-    st_lead, st_stage, st_us = st_lead[order], st_stage[order], st_us[order]
+    # Logged entries rise through the funnel, so (lead, stage) order is (lead, time) order.
+    by_lead = np.ascontiguousarray(logged.T)
+    st_lead, st_stage = np.nonzero(by_lead >= 0)
+    st_us = by_lead[st_lead, st_stage]
+    del by_lead
     stage_history = pl.DataFrame(
         {
             "stage_event_id": make_ids("stg", st_lead.size),
@@ -161,8 +175,10 @@ def build_tables(
     )
 
     # Touches.
+    # Events arrive day by day with at most one per lead and day, so a stable sort by lead
+    # yields (lead, time) order.
     tl, tu = ob.touch_lead, ob.touch_us
-    order = np.lexsort((tu, tl))
+    order = np.argsort(tl, kind="stable")
     tl, tu = tl[order], tu[order]
     k = tl.size
     draws = blocked_draw(
@@ -193,14 +209,14 @@ def build_tables(
             "touch_timestamp": _ts(tu),
             "touch_type": _vocab([c.name for c in world.touch_types], draws[:, 0]),
             "touch_channel": _vocab([c.name for c in world.channels], channel),
-            "touch_direction": pl.Series(np.where(outbound, "outbound", "inbound")),
+            "touch_direction": _vocab(["inbound", "outbound"], outbound.astype(np.int64)),
             "campaign_id": campaign,
         }
     )
 
     # Sessions: page views reflect engagement, pricing/demo interest reflects the deal.
     sl, su = ob.session_lead, ob.session_us
-    order = np.lexsort((su, sl))
+    order = np.argsort(sl, kind="stable")
     sl, su = sl[order], su[order]
     k = sl.size
     eng = nodes["engagement"][sl]
@@ -284,7 +300,7 @@ def build_tables(
             "stage": _vocab(stage_names, final[opp]),
             "estimated_acv": pl.Series(acv.astype(np.float64)),
             "close_outcome": nullable(
-                pl.Series(np.where(final[opp] == WON, "won", "lost")), ~closed
+                _vocab(["won", "lost"], (final[opp] != WON).astype(np.int64)), ~closed
             ),
             "closed_at": nullable(_ts(np.where(closed, close_us, 0)), ~closed),
         }
@@ -305,8 +321,8 @@ def build_tables(
             "customer_id": customers["customer_id"],
             "plan_name": _vocab([p.name for p in world.plans], plan[won_opp]),
             "subscription_start_at": _ts(cust_start),
-            "subscription_status": pl.Series(
-                np.where(plan_rng.random(won_opp.size) < 0.93, "active", "onboarding")
+            "subscription_status": _vocab(
+                ["active", "onboarding"], (plan_rng.random(won_opp.size) >= 0.93).astype(np.int64)
             ),
         }
     )
