@@ -35,9 +35,14 @@ def downgrade_probability(
     return np.minimum(base * np.exp(-w_budget * budget - w_depth * depth_z), 0.5)
 
 
+#: Spread of the log of the log-jump: most expansions add a few seats, a few roll the product
+#: out to a new department (the heavy tail of forward value).
+JUMP_SPREAD = 0.8
+
+
 def expansion_factor(jump: float, z: np.ndarray) -> np.ndarray:
-    """Multiplicative MRR jump ``exp(|N(jump, jump/2)|)``: rare big jumps make the heavy tail."""
-    return np.exp(np.abs(jump + 0.5 * jump * z))
+    """Multiplicative MRR jump ``exp(jump * exp(JUMP_SPREAD * z))``: median ``exp(jump)``."""
+    return np.exp(jump * np.exp(JUMP_SPREAD * z))
 
 
 def downgrade_factor(u: np.ndarray) -> np.ndarray:
