@@ -1,4 +1,4 @@
-"""pLTV evaluation helpers for the lifecycle benchmarks (SPEC §4.7 vocabulary)."""
+"""pLTV evaluation functions for the lifecycle benchmarks (SPEC §4.7 vocabulary)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ if str(HERE) not in sys.path:
 from lifecycle_support import make_ctx, run  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def small() -> Any:
     """A small instructor world: (scheme, world, sim, rendered, ctx)."""
     ctx = make_ctx()

@@ -124,7 +124,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
         (
             C("invoice_id", S, "invoice identifier", False),
             C("customer_id", S, "billed customer", False),
-            C("invoice_date", T, "issue date", False),
+            C("invoice_date", T, "date the invoice was raised", False),
             C("amount_usd", F, "amount billed (the MRR in force)", False),
             C(
                 "payment_status",
