@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from leadforge_core.api import Generator
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import roc_auc_score
 
+from leadforge_core.api import Generator
+
 sys.path.insert(0, str(Path(__file__).parent))
-from _lifecycle_eval import ID_COLUMNS, TRAPS, design, value_metrics  # noqa: E402
+from _lifecycle_eval import ID_COLUMNS, TRAPS, design, value_metrics
 
 TIERS = ("intro", "intermediate", "advanced")
 MONTHS = {90: 90 / 30.4375, 365: 12.0, 730: 24.0}
@@ -94,41 +95,53 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
     rows = []
-    print("| tier | seed | zero 90/365/730 | short 90/365/730 | top10 | churn AUC | "
-          "Spearman365 -trap/+trap | Gini730 2-part/MSE | top-dec 2-part/MSE | "
-          "dec-cal 2-part/MSE |")
+    print(
+        "| tier | seed | zero 90/365/730 | short 90/365/730 | top10 | churn AUC | "
+        "Spearman365 -trap/+trap | Gini730 2-part/MSE | top-dec 2-part/MSE | "
+        "dec-cal 2-part/MSE |"
+    )
     print("|---|---:|---|---|---:|---:|---|---|---|---|")
     for tier in args.tiers:
         for seed in args.seeds:
             bundle = Generator.from_recipe(
-                "b2b_saas_ltv_v1", seed=seed, exposure_mode="research_instructor",
-                difficulty=tier, n_customers=args.customers,
+                "b2b_saas_ltv_v1",
+                seed=seed,
+                exposure_mode="research_instructor",
+                difficulty=tier,
+                n_customers=args.customers,
             ).generate(timestamp="2026-01-01T00:00:00Z")
             row = {"tier": tier, "seed": seed, **_shape(bundle), "churn_auc": _churn_auc(bundle)}
             row["spearman365_no_trap"], row["spearman365_trap"] = _trap_spearman(bundle)
             row["ltv730"] = _ziln_vs_mse(bundle)
             rows.append(row)
             tp, ms = row["ltv730"]["two_part"], row["ltv730"]["squared_error"]
-            print(f"| {tier} | {seed} | {row['zero_90']:.3f}/{row['zero_365']:.3f}/"
-                  f"{row['zero_730']:.3f} | {row['short_90']:.3f}/{row['short_365']:.3f}/"
-                  f"{row['short_730']:.3f} | {row['top10_share']:.3f} | {row['churn_auc']:.3f} | "
-                  f"{row['spearman365_no_trap']:.3f}/{row['spearman365_trap']:.3f} | "
-                  f"{tp['gini']:.3f}/{ms['gini']:.3f} | {tp['top_decile']:.3f}/"
-                  f"{ms['top_decile']:.3f} | {tp['decile_cal_err']:.3f}/{ms['decile_cal_err']:.3f} |",
-                  flush=True)
+            print(
+                f"| {tier} | {seed} | {row['zero_90']:.3f}/{row['zero_365']:.3f}/"
+                f"{row['zero_730']:.3f} | {row['short_90']:.3f}/{row['short_365']:.3f}/"
+                f"{row['short_730']:.3f} | {row['top10_share']:.3f} | {row['churn_auc']:.3f} | "
+                f"{row['spearman365_no_trap']:.3f}/{row['spearman365_trap']:.3f} | "
+                f"{tp['gini']:.3f}/{ms['gini']:.3f} | {tp['top_decile']:.3f}/"
+                f"{ms['top_decile']:.3f} | {tp['decile_cal_err']:.3f}/{ms['decile_cal_err']:.3f} |",
+                flush=True,
+            )
     print()
-    print("| tier | mean churn AUC | min zero730 | short730 range | min top10 | "
-          "min trap gain | 2-part Gini wins |")
+    print(
+        "| tier | mean churn AUC | min zero730 | short730 range | min top10 | "
+        "min trap gain | 2-part Gini wins |"
+    )
     print("|---|---:|---:|---|---:|---:|---|")
     for tier in args.tiers:
         sel = [r for r in rows if r["tier"] == tier]
-        wins = sum(r["ltv730"]["two_part"]["gini"] > r["ltv730"]["squared_error"]["gini"]
-                   for r in sel)
+        wins = sum(
+            r["ltv730"]["two_part"]["gini"] > r["ltv730"]["squared_error"]["gini"] for r in sel
+        )
         gain = min(r["spearman365_trap"] - r["spearman365_no_trap"] for r in sel)
-        print(f"| {tier} | {np.mean([r['churn_auc'] for r in sel]):.3f} | "
-              f"{min(r['zero_730'] for r in sel):.3f} | "
-              f"{min(r['short_730'] for r in sel):.3f}–{max(r['short_730'] for r in sel):.3f} | "
-              f"{min(r['top10_share'] for r in sel):.3f} | {gain:.3f} | {wins}/{len(sel)} |")
+        print(
+            f"| {tier} | {np.mean([r['churn_auc'] for r in sel]):.3f} | "
+            f"{min(r['zero_730'] for r in sel):.3f} | "
+            f"{min(r['short_730'] for r in sel):.3f}-{max(r['short_730'] for r in sel):.3f} | "
+            f"{min(r['top10_share'] for r in sel):.3f} | {gain:.3f} | {wins}/{len(sel)} |"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

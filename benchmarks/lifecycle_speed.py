@@ -19,9 +19,26 @@ from pathlib import Path
 
 
 def run(n: int, mode: str, seed: int, out: Path) -> tuple[float, float]:
-    cmd = [sys.executable, "-m", "leadforge_core", "generate", "--recipe", "b2b_saas_ltv_v1",
-           "--seed", str(seed), "--mode", mode, "--n-customers", str(n), "--out", str(out),
-           "--force", "--quiet", "--timestamp", "2026-01-01T00:00:00Z"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "leadforge_core",
+        "generate",
+        "--recipe",
+        "b2b_saas_ltv_v1",
+        "--seed",
+        str(seed),
+        "--mode",
+        mode,
+        "--n-customers",
+        str(n),
+        "--out",
+        str(out),
+        "--force",
+        "--quiet",
+        "--timestamp",
+        "2026-01-01T00:00:00Z",
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -45,8 +62,10 @@ def main() -> None:
                 out = Path(tmp) / f"{mode}_{n}"
                 wall, rss = run(n, mode, args.seed, out)
                 size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1024**2
-                print(f"| {n:,} | {mode} | {wall:.2f} | {n / wall:,.0f} | {rss:.2f} | {size:.1f} |",
-                      flush=True)
+                print(
+                    f"| {n:,} | {mode} | {wall:.2f} | {n / wall:,.0f} | {rss:.2f} | {size:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
