@@ -15,8 +15,8 @@ import os
 # scikit-learn's OpenMP threads oversubscribe small machines badly; one thread is faster here.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
+import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from leadforge_core.api import Generator
-from leadforge_core.validation.view import BundleView
 from leadforge_lead_scoring.checks import best_rules, probe_frame
 from leadforge_lead_scoring.snapshot.task import FEATURES, LABEL, TASK, TRAP
 from sklearn.compose import ColumnTransformer
@@ -37,18 +35,27 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from leadforge_core.api import Generator
+from leadforge_core.validation.view import BundleView
+
 RECIPE = "b2b_saas_procurement_v1"
 CATEGORICAL = [n for n, _, d, *_ in FEATURES if d == "category"]
 NUMERIC = [n for n, _, d, *_ in FEATURES if d != "category"]
 
 
-def _matrix(frame: pl.DataFrame, trap: bool, vocab: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+def _matrix(
+    frame: pl.DataFrame, trap: bool, vocab: dict[str, list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Categoricals as integer codes (missing is its own code), numerics as floats (NaN)."""
     num = NUMERIC + ([TRAP] if trap else [])
     cats = [
-        frame[c].cast(pl.String).fill_null("(missing)").replace_strict(
+        frame[c]
+        .cast(pl.String)
+        .fill_null("(missing)")
+        .replace_strict(
             {v: i for i, v in enumerate(vocab[c])}, default=len(vocab[c]), return_dtype=pl.Float64
-        ).to_numpy()
+        )
+        .to_numpy()
         for c in CATEGORICAL
     ]
     nums = [frame[c].cast(pl.Float64).fill_null(float("nan")).to_numpy() for c in num]
@@ -70,15 +77,27 @@ def fit_models(splits: dict[str, pl.DataFrame], trap: bool, seed: int) -> dict[s
         ColumnTransformer(
             [
                 ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20), cat_idx),
-                ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), num_idx),
+                (
+                    "num",
+                    make_pipeline(
+                        SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                    ),
+                    num_idx,
+                ),
             ]
         ),
         LogisticRegression(max_iter=3000, C=1.0),
     )
     hgb = HistGradientBoostingClassifier(
-        categorical_features=cat_idx, max_iter=500, learning_rate=0.05, max_leaf_nodes=15,
-        min_samples_leaf=40, l2_regularization=1.0, early_stopping=True,
-        validation_fraction=0.15, random_state=seed,
+        categorical_features=cat_idx,
+        max_iter=500,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=True,
+        validation_fraction=0.15,
+        random_state=seed,
     )
     out = {}
     for name, model in (("lr", lr), ("hgb", hgb)):
@@ -96,8 +115,12 @@ def run_one(tier: str, seed: int, n_leads: int, probes: bool) -> dict[str, Any]:
     ).generate(timestamp=0)
     splits = bundle.tasks[TASK].splits
     rows = pl.concat(list(splits.values()))
-    res: dict[str, Any] = {"tier": tier, "seed": seed, "rows": rows.height,
-                           "prevalence": float(rows[LABEL].mean())}
+    res: dict[str, Any] = {
+        "tier": tier,
+        "seed": seed,
+        "rows": rows.height,
+        "prevalence": float(rows[LABEL].mean()),
+    }
     res.update({f"{k}": v for k, v in fit_models(splits, False, seed).items()})
     res.update({f"trap_{k}": v for k, v in fit_models(splits, True, seed).items()})
     if probes:
@@ -130,13 +153,24 @@ def main() -> None:
         for seed in args.seeds:
             r = run_one(tier, seed, args.n_leads, not args.no_probes)
             results.append(r)
-            print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}), flush=True)
-    print("\n| tier | prevalence | LR ROC | HGB ROC | HGB−LR | HGB PR | HGB ROC +trap | trap gain | best rule precision@recall≥5% |")
+            print(
+                json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}),
+                flush=True,
+            )
+    print(
+        "\n| tier | prevalence | LR ROC | HGB ROC | HGB-LR | HGB PR | HGB ROC +trap | trap gain | best rule precision@recall≥5% |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for tier in args.tiers:
         rs = [r for r in results if r["tier"] == tier]
-        m = {k: statistics.mean(r[k] for r in rs) for k in ("prevalence", "lr_roc_auc", "hgb_roc_auc", "hgb_pr_auc", "trap_hgb_roc_auc")}
-        worst = max((r["best_join_probe"]["precision"] for r in rs if r.get("best_join_probe")), default=float("nan"))
+        m = {
+            k: statistics.mean(r[k] for r in rs)
+            for k in ("prevalence", "lr_roc_auc", "hgb_roc_auc", "hgb_pr_auc", "trap_hgb_roc_auc")
+        }
+        worst = max(
+            (r["best_join_probe"]["precision"] for r in rs if r.get("best_join_probe")),
+            default=float("nan"),
+        )
         print(
             f"| {tier} | {m['prevalence']:.3f} | {m['lr_roc_auc']:.3f} | {m['hgb_roc_auc']:.3f} | "
             f"{m['hgb_roc_auc'] - m['lr_roc_auc']:+.3f} | {m['hgb_pr_auc']:.3f} | "

@@ -22,10 +22,26 @@ from pathlib import Path
 def run(n_leads: int, mode: str, difficulty: str, seed: int) -> dict[str, object]:
     out = Path(tempfile.mkdtemp(prefix="lf_bench_")) / "bundle"
     cmd = [
-        sys.executable, "-c", "from leadforge_core.cli.app import main; main()", "generate",
-        "--recipe", "b2b_saas_procurement_v1", "--seed", str(seed), "--mode", mode,
-        "--difficulty", difficulty, "--n-leads", str(n_leads), "--out", str(out),
-        "--quiet", "--json", "--timestamp", "0",
+        sys.executable,
+        "-c",
+        "from leadforge_core.cli.app import main; main()",
+        "generate",
+        "--recipe",
+        "b2b_saas_procurement_v1",
+        "--seed",
+        str(seed),
+        "--mode",
+        mode,
+        "--difficulty",
+        difficulty,
+        "--n-leads",
+        str(n_leads),
+        "--out",
+        str(out),
+        "--quiet",
+        "--json",
+        "--timestamp",
+        "0",
     ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

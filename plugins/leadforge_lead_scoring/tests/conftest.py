@@ -11,8 +11,9 @@ HERE = Path(__file__).parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from leadforge_core import plugins  # noqa: E402
 from ls_helpers import generate  # noqa: E402
+
+from leadforge_core import plugins  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +21,5 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plugins.set_host(None)
     root = tmp_path_factory.mktemp("bundles")
     return {
-        mode: generate(mode).save(root / mode)
-        for mode in ("student_public", "research_instructor")
+        mode: generate(mode).save(root / mode) for mode in ("student_public", "research_instructor")
     }

@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from leadforge_core.validation.runner import validate_bundle
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
 from leadforge_lead_scoring.simulate import engine
 from ls_helpers import context, generate
+
+from leadforge_core.validation.runner import validate_bundle
 
 SPECS = {s.name: s for s in TABLE_SPECS}
 
@@ -63,9 +64,7 @@ def test_public_is_subset_of_instructor(bundles: dict[str, Path]) -> None:
         for col in keep:
             if col == spec.primary_key:
                 continue
-            same = joined.select(
-                (pl.col(col).eq_missing(pl.col(f"{col}_ins"))).all()
-            ).item()
+            same = joined.select((pl.col(col).eq_missing(pl.col(f"{col}_ins"))).all()).item()
             assert same, (name, col)
 
 
@@ -88,13 +87,21 @@ def test_task_rows_are_open_and_stage_as_of_anchor_is_not_closed(
 ) -> None:
     pub = bundles["student_public"]
     rows = pl.concat(
-        [pl.read_parquet(pub / "tasks" / "converted_within_90_days" / f"{s}.parquet")
-         for s in ("train", "valid", "test")]
+        [
+            pl.read_parquet(pub / "tasks" / "converted_within_90_days" / f"{s}.parquet")
+            for s in ("train", "valid", "test")
+        ]
     )
     leads = _table(pub, "leads").join(rows.select("lead_id"), on="lead_id")
     assert not leads["current_stage"].is_in(["closed_won", "closed_lost"]).any()
     assert set(rows["stage_at_snapshot"].unique()) <= {
-        "mql", "sal", "sql", "demo_scheduled", "demo_completed", "proposal_sent", "negotiation"
+        "mql",
+        "sal",
+        "sql",
+        "demo_scheduled",
+        "demo_completed",
+        "proposal_sent",
+        "negotiation",
     }
 
 
@@ -121,10 +128,19 @@ def test_simulation_does_not_depend_on_block_order(seed: int, block: int) -> Non
     world = scheme.build_world(ctx)
     w = ctx.recipe.world
     n_blocks = -(-world.pop.n_leads // block)
-    forward = engine.run(world.mechanisms, w, world.pop, world.graph, ctx.streams, ctx.progress,
-                         block_size=block)
-    backward = engine.run(world.mechanisms, w, world.pop, world.graph, ctx.streams, ctx.progress,
-                          order=list(reversed(range(n_blocks))), block_size=block)
+    forward = engine.run(
+        world.mechanisms, w, world.pop, world.graph, ctx.streams, ctx.progress, block_size=block
+    )
+    backward = engine.run(
+        world.mechanisms,
+        w,
+        world.pop,
+        world.graph,
+        ctx.streams,
+        ctx.progress,
+        order=list(reversed(range(n_blocks))),
+        block_size=block,
+    )
     assert np.array_equal(forward.entry_day, backward.entry_day)
     assert np.array_equal(forward.touches.lead, backward.touches.lead)
     assert np.array_equal(forward.activities.day, backward.activities.day)

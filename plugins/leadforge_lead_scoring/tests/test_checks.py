@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import polars as pl
-from leadforge_core.validation.view import BundleView
 from leadforge_lead_scoring.checks import CHECKS
 from leadforge_lead_scoring.scheme import LeadScoringScheme
+
+from leadforge_core.validation.view import BundleView
 
 
 def _run(path: Path) -> list[str]:
@@ -62,7 +63,9 @@ def test_label_leak_is_reported(bundles: dict[str, Path], tmp_path: Path) -> Non
     assert "join_reconstruction" in _run(path)
 
 
-def test_missing_and_corrupt_files_become_findings(bundles: dict[str, Path], tmp_path: Path) -> None:
+def test_missing_and_corrupt_files_become_findings(
+    bundles: dict[str, Path], tmp_path: Path
+) -> None:
     path = tmp_path / "b"
     shutil.copytree(bundles["student_public"], path)
     (path / "tables" / "touches.parquet").write_bytes(b"not parquet")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ls_helpers import RECIPE
+
 from leadforge_core.api import Generator
 from leadforge_core.errors import ConfigError, LeadforgeError
-from ls_helpers import RECIPE
 
 
 def _params(**kw: object) -> object:
@@ -22,9 +23,9 @@ def test_accounts_and_contacts_scale_with_leads() -> None:
 def test_explicit_sizes_are_kept_and_checked() -> None:
     p = _params(n_leads=5000, n_accounts=300, n_contacts=900).population  # type: ignore[attr-defined]
     assert (p.n_accounts, p.n_contacts) == (300, 900)
-    with pytest.raises(ConfigError, match="n_accounts .* exceeds n_contacts"):
+    with pytest.raises(ConfigError, match=r"n_accounts .* exceeds n_contacts"):
         _params(n_leads=5000, n_accounts=2000, n_contacts=1000)
-    with pytest.raises(ConfigError, match="n_contacts .* exceeds n_leads"):
+    with pytest.raises(ConfigError, match=r"n_contacts .* exceeds n_leads"):
         _params(n_leads=1000, n_contacts=5000)
 
 
@@ -60,9 +61,11 @@ def test_mechanism_summary_records_compiled_difficulty() -> None:
         ).generate(timestamp=0)
         sums[tier] = b.truth["mechanism_summary.json"]["mechanisms"]
     assert sums["intro"]["signal"] > sums["advanced"]["signal"]
-    assert sums["intro"]["observation"]["missing_enrichment"] < sums["advanced"]["observation"][
-        "missing_enrichment"
-    ]
-    assert sums["intro"]["stages"][6]["advance_slope"] != sums["advanced"]["stages"][6][
-        "advance_slope"
-    ]
+    assert (
+        sums["intro"]["observation"]["missing_enrichment"]
+        < sums["advanced"]["observation"]["missing_enrichment"]
+    )
+    assert (
+        sums["intro"]["stages"][6]["advance_slope"]
+        != sums["advanced"]["stages"][6]["advance_slope"]
+    )

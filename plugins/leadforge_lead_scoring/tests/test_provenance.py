@@ -9,13 +9,24 @@ from leadforge_lead_scoring.recipe import STAGE_KEYS
 from leadforge_lead_scoring.snapshot.features import compute_features, positional
 from leadforge_lead_scoring.snapshot.task import FEATURES, LABEL, TASK, TRAP
 
-TABLES = ("leads", "accounts", "contacts", "touches", "sessions", "sales_activities",
-          "lead_stage_history", "opportunities")
+TABLES = (
+    "leads",
+    "accounts",
+    "contacts",
+    "touches",
+    "sessions",
+    "sales_activities",
+    "lead_stage_history",
+    "opportunities",
+)
 
 
 def _rows(path: Path) -> pl.DataFrame:
     return pl.concat(
-        [pl.read_parquet(path / "tasks" / TASK / f"{s}.parquet") for s in ("train", "valid", "test")]
+        [
+            pl.read_parquet(path / "tasks" / TASK / f"{s}.parquet")
+            for s in ("train", "valid", "test")
+        ]
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+
 from leadforge_core.api import Generator
 from leadforge_core.validation.runner import validate_bundle
 
@@ -13,9 +14,9 @@ VERTICAL = Path(__file__).resolve().parents[3] / "recipes" / "b2b_saas_cybersecu
 
 def test_second_vertical_generates_and_validates(tmp_path: Path) -> None:
     for mode in ("student_public", "research_instructor"):
-        bundle = Generator.from_recipe(
-            VERTICAL, seed=3, n_leads=2500, exposure_mode=mode
-        ).generate(timestamp=0)
+        bundle = Generator.from_recipe(VERTICAL, seed=3, n_leads=2500, exposure_mode=mode).generate(
+            timestamp=0
+        )
         path = bundle.save(tmp_path / mode)
         report = validate_bundle(path)
         assert report.ok, [str(f) for f in report.findings]

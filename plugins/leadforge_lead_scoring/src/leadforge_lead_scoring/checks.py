@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import polars as pl
+
 from leadforge_core.validation.findings import Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
-
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.snapshot.task import LABEL, TASK
 
@@ -59,18 +59,24 @@ def _event_windows(view: BundleView) -> Iterator[Finding]:
         frame = view.table(table).join(win, on="lead_id", how="left")
         bad = frame.filter((pl.col(ts) < pl.col("_start")) | (pl.col(ts) >= pl.col("_end"))).height
         if bad:
-            yield Finding("lead_windows", f"{bad} rows outside their lead's window", f"{table}.{ts}")
+            yield Finding(
+                "lead_windows", f"{bad} rows outside their lead's window", f"{table}.{ts}"
+            )
         if public:
             late = frame.filter(pl.col(ts) > pl.col("_anchor")).height
             if late:
                 yield Finding(
-                    "snapshot_safety", f"{late} public rows after their lead's anchor", f"{table}.{ts}"
+                    "snapshot_safety",
+                    f"{late} public rows after their lead's anchor",
+                    f"{table}.{ts}",
                 )
     if public and view.has_table("opportunities"):
         opp = view.table("opportunities").join(win, on="lead_id", how="left")
         late = opp.filter(pl.col("created_at") > pl.col("_anchor")).height
         if late:
-            yield Finding("snapshot_safety", f"{late} opportunities created after the anchor", "opportunities")
+            yield Finding(
+                "snapshot_safety", f"{late} opportunities created after the anchor", "opportunities"
+            )
         stages = _details(view).get("stages", [])
         if len(stages) == 9:
             closed = opp.filter(pl.col("stage").is_in(stages[7:])).select("lead_id")
@@ -94,7 +100,9 @@ def _stage_sequences(view: BundleView) -> Iterator[Finding]:
     h = view.table("lead_stage_history")
     unknown = h.filter(~pl.col("stage").is_in(stages)).height
     if unknown:
-        yield Finding("stage_sequence", f"{unknown} rows with an unknown stage", "lead_stage_history")
+        yield Finding(
+            "stage_sequence", f"{unknown} rows with an unknown stage", "lead_stage_history"
+        )
         return
     steps = (
         h.select(
@@ -119,7 +127,9 @@ def _stage_sequences(view: BundleView) -> Iterator[Finding]:
         )
     ).height
     if illegal:
-        yield Finding("stage_sequence", f"{illegal} illegal stage transitions", "lead_stage_history")
+        yield Finding(
+            "stage_sequence", f"{illegal} illegal stage transitions", "lead_stage_history"
+        )
     if no_start:
         yield Finding(
             "stage_sequence",
@@ -165,16 +175,22 @@ def probe_frame(view: BundleView) -> pl.DataFrame:
     leads = view.table("leads")
     frame = rows.join(leads, on="lead_id", how="left", suffix="_lead")
     if view.has_table("opportunities"):
-        opp = view.table("opportunities").group_by("lead_id").agg(
-            pl.col("stage").last().alias("opp_stage"),
-            pl.col("estimated_acv").max().alias("opp_acv"),
-            pl.all().exclude("lead_id", "stage", "estimated_acv").last().name.prefix("opp_"),
+        opp = (
+            view.table("opportunities")
+            .group_by("lead_id")
+            .agg(
+                pl.col("stage").last().alias("opp_stage"),
+                pl.col("estimated_acv").max().alias("opp_acv"),
+                pl.all().exclude("lead_id", "stage", "estimated_acv").last().name.prefix("opp_"),
+            )
         )
         frame = frame.join(opp, on="lead_id", how="left")
     for table in EVENT_TABLES:
         if view.has_table(table):
             cnt = view.table(table).group_by("lead_id").len(name=f"n_{table}")
-            frame = frame.join(cnt, on="lead_id", how="left").with_columns(pl.col(f"n_{table}").fill_null(0))
+            frame = frame.join(cnt, on="lead_id", how="left").with_columns(
+                pl.col(f"n_{table}").fill_null(0)
+            )
     # Sibling records: other leads of the same contact / account and their public stage.
     sib = leads.group_by("account_id").agg(
         pl.len().alias("account_leads"),
@@ -200,10 +216,20 @@ def best_rules(frame: pl.DataFrame, label: str, skip: Iterable[str] = ()) -> lis
         if s.dtype in (pl.String, pl.Boolean) or isinstance(s.dtype, pl.Categorical | pl.Enum):
             counts = s.value_counts(sort=True).head(200)
             for v in counts[col].to_list():
-                rules.append((f"{col} == {v!r}", (s == v).fill_null(False) if v is not None else s.is_null()))
+                rules.append(
+                    (f"{col} == {v!r}", (s == v).fill_null(False) if v is not None else s.is_null())
+                )
         elif s.dtype.is_numeric() or s.dtype.is_temporal():
             num = s.cast(pl.Float64) if s.dtype.is_numeric() else s.cast(pl.Int64).cast(pl.Float64)
-            qs = sorted({q for q in (num.quantile(p) for p in (0.5, 0.8, 0.9, 0.95, 0.99, 0.01, 0.05, 0.1, 0.2)) if q is not None})
+            qs = sorted(
+                {
+                    q
+                    for q in (
+                        num.quantile(p) for p in (0.5, 0.8, 0.9, 0.95, 0.99, 0.01, 0.05, 0.1, 0.2)
+                    )
+                    if q is not None
+                }
+            )
             for q in qs:
                 rules.append((f"{col} >= {q:g}", (num >= q).fill_null(False)))
                 rules.append((f"{col} <= {q:g}", (num <= q).fill_null(False)))
@@ -252,7 +278,9 @@ def inspect_extras(view: BundleView) -> dict[str, Any]:
             out["task_prevalence"] = round(float(rows[LABEL].mean()), 4)  # type: ignore[arg-type]
         if view.has_table("leads"):
             stages = view.table("leads")["current_stage"].value_counts(sort=True)
-            out["lead_stages"] = dict(zip(stages["current_stage"].to_list(), stages["count"].to_list(), strict=True))
+            out["lead_stages"] = dict(
+                zip(stages["current_stage"].to_list(), stages["count"].to_list(), strict=True)
+            )
         if "motif_family" in d:
             out["motif_family"] = d["motif_family"]
         return out

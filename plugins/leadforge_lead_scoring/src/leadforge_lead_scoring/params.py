@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import attrs
+
 from leadforge_core.config.fields import int_field
 from leadforge_core.splits import SplitConfig
 

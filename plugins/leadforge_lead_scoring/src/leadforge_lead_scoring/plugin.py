@@ -6,7 +6,6 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from leadforge_core import hookimpl
-
 from leadforge_lead_scoring.scheme import LeadScoringScheme
 
 

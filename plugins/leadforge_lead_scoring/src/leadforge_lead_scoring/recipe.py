@@ -8,6 +8,7 @@ effect on account fit), which keeps the business story and the mechanism in one 
 from __future__ import annotations
 
 import attrs
+
 from leadforge_core.config.fields import float_field, int_field
 
 STAGE_KEYS = (

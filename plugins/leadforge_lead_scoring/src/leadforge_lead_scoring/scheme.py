@@ -9,12 +9,12 @@ import attrs
 import networkx as nx
 import numpy as np
 import polars as pl
+
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
 from leadforge_core.errors import ConfigError
 from leadforge_core.progress import phase
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
 from leadforge_core.validation.findings import Check
-
 from leadforge_lead_scoring.checks import CHECKS, inspect_extras
 from leadforge_lead_scoring.observe.crm import observe
 from leadforge_lead_scoring.params import LeadScoringParams
@@ -94,9 +94,7 @@ class LeadScoringScheme(Scheme):
                 f"difficulty: recipe {recipe.id} has no profile {difficulty!r} "
                 f"(profiles: {', '.join(recipe.world.difficulties)})"
             )
-        return attrs.evolve(
-            params, population=attrs.evolve(pop, n_accounts=n_a, n_contacts=n_c)
-        )
+        return attrs.evolve(params, population=attrs.evolve(pop, n_accounts=n_a, n_contacts=n_c))
 
     def build_world(self, ctx: RunContext) -> World:
         w: LeadScoringWorld = ctx.recipe.world
@@ -126,12 +124,21 @@ class LeadScoringScheme(Scheme):
         params = ctx.params
         with phase(ctx.progress, "observation"):
             ob = observe(
-                sim, world.pop, world.mechanisms.observation, ctx.streams,
-                params.horizon_days, len(w.channels),
+                sim,
+                world.pop,
+                world.mechanisms.observation,
+                ctx.streams,
+                params.horizon_days,
+                len(w.channels),
             )
         with phase(ctx.progress, "tables"):
             tables, extra = build_tables(
-                w, world.pop, sim, ob, sim.nodes, ctx.streams,
+                w,
+                world.pop,
+                sim,
+                ob,
+                sim.nodes,
+                ctx.streams,
                 world.mechanisms.observation["proxy_noise"],
                 world.mechanisms.pricing_signal,
             )
@@ -146,7 +153,12 @@ class LeadScoringScheme(Scheme):
             ids = extra["ids"]
             tables = {name: stringify(frame, ids) for name, frame in tables.items()}
             task = build_task(
-                tables, stringify(feats, ids), trap, extra["won"], closed_us, params,
+                tables,
+                stringify(feats, ids),
+                trap,
+                extra["won"],
+                closed_us,
+                params,
                 ctx.streams.generator("task.splits"),
             )
         n_rows = sum(f.height for f in task.splits.values())

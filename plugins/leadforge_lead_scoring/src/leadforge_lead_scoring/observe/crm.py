@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
-from leadforge_core.rng import RandomStreams, blocked_draw
 
+from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
 from leadforge_lead_scoring.world.population import US_PER_DAY
 
@@ -35,10 +35,14 @@ class Observed:
 
 
 def _offset(streams: RandomStreams, name: str, n: int) -> np.ndarray:
-    return blocked_draw(streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64))
+    return blocked_draw(
+        streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64)
+    )
 
 
-def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: int, n_channels: int) -> Observed:  # type: ignore[no-untyped-def]
+def observe(
+    sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: int, n_channels: int
+) -> Observed:  # type: ignore[no-untyped-def]
     created = pop.lead_created_us
     end = created + horizon * US_PER_DAY  # exclusive end of each lead's window
 
@@ -46,7 +50,9 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
     t_us += _offset(streams, "observe.touches.time", t_us.size)
 
     s_keep = blocked_draw(
-        streams, "observe.sessions.visible", sim.sessions.lead.size,
+        streams,
+        "observe.sessions.visible",
+        sim.sessions.lead.size,
         lambda r, k: r.random(k) < obs["session_visibility"],
     )
     s_lead = sim.sessions.lead[s_keep]
@@ -55,11 +61,18 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
 
     n_a = sim.activities.lead.size
     a_keep = blocked_draw(
-        streams, "observe.activities.logged", n_a, lambda r, k: r.random(k) < obs["activity_log_rate"]
+        streams,
+        "observe.activities.logged",
+        n_a,
+        lambda r, k: r.random(k) < obs["activity_log_rate"],
     )
     delay = blocked_draw(
-        streams, "observe.activities.delay", n_a,
-        lambda r, k: (r.exponential(max(obs["activity_log_delay_days"], 1e-9), k) * US_PER_DAY).astype(np.int64),
+        streams,
+        "observe.activities.delay",
+        n_a,
+        lambda r, k: (
+            r.exponential(max(obs["activity_log_delay_days"], 1e-9), k) * US_PER_DAY
+        ).astype(np.int64),
     )
     a_us = created[sim.activities.lead] + sim.activities.day.astype(np.int64) * US_PER_DAY
     a_us += _offset(streams, "observe.activities.time", n_a) + delay
@@ -70,12 +83,16 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
     entry = sim.entry_day.astype(np.int64)
     true_us = np.where(entry >= 0, created[None, :] + entry * US_PER_DAY, -1)
     offs = blocked_draw(
-        streams, "observe.stages.time", n,
+        streams,
+        "observe.stages.time",
+        n,
         lambda r, k: (r.random((k, entry.shape[0])) * (US_PER_DAY - 1)).astype(np.int64),
     ).T
     true_us = np.where(entry > 0, true_us + offs, true_us)
     sdelay = blocked_draw(
-        streams, "observe.stages.delay", n,
+        streams,
+        "observe.stages.delay",
+        n,
         lambda r, k: (
             r.exponential(max(obs["stage_log_delay_days"], 1e-9), (k, entry.shape[0])) * US_PER_DAY
         ).astype(np.int64),
@@ -94,7 +111,9 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
 
     # Attribution: the recorded first-touch channel is sometimes another channel.
     attr = blocked_draw(
-        streams, "observe.attribution", n,
+        streams,
+        "observe.attribution",
+        n,
         lambda r, k: np.stack(
             [r.random(k) < obs["attribution_noise"], r.integers(0, n_channels, k), r.random(k)],
             axis=1,
@@ -103,7 +122,8 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
     noisy = attr[:, 0] > 0
     first_channel = np.where(noisy, attr[:, 1], pop.channel).astype(np.int32)
     source_noise = np.where(
-        attr[:, 2] < obs["attribution_noise"] * 0.5, 1,
+        attr[:, 2] < obs["attribution_noise"] * 0.5,
+        1,
         np.where(attr[:, 2] < obs["attribution_noise"], 2, 0),
     ).astype(np.int8)
 
@@ -111,10 +131,19 @@ def observe(sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: in
     # Smaller accounts are enriched less often.
     size = pop.band.astype(np.float64) / max(int(pop.band.max(initial=0)), 1)
     missing = {}
-    for col, mult in (("industry", 0.6), ("employee_band", 1.0), ("revenue", 1.2), ("maturity", 1.5)):
-        u = blocked_draw(streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k))
+    for col, mult in (
+        ("industry", 0.6),
+        ("employee_band", 1.0),
+        ("revenue", 1.2),
+        ("maturity", 1.5),
+    ):
+        u = blocked_draw(
+            streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k)
+        )
         missing[col] = u < miss_p * mult * (1.3 - 0.6 * size)
-    u = blocked_draw(streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k))
+    u = blocked_draw(
+        streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k)
+    )
     missing["seniority"] = u < miss_p * 0.8
 
     t_keep = t_us < end[sim.touches.lead]

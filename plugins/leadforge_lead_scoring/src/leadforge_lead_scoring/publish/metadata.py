@@ -7,9 +7,9 @@ from typing import Any
 import attrs
 import numpy as np
 import polars as pl
+
 from leadforge_core.bundle.model import CardSection
 from leadforge_core.config.structure import unstructure
-
 from leadforge_lead_scoring.snapshot.task import FEATURES, TRAP
 from leadforge_lead_scoring.world.graph import graph_to_graphml, graph_to_json
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
 from leadforge_core.ids import make_ids
 from leadforge_core.rng import RandomStreams, blocked_draw
-
 from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
 from leadforge_lead_scoring.world.population import US_PER_DAY
@@ -48,8 +48,14 @@ def _weights(items: list[Any]) -> list[float]:
 
 
 def build_tables(
-    world: LeadScoringWorld, pop: Any, sim: Any, ob: Any, nodes: dict[str, np.ndarray],
-    streams: RandomStreams, proxy_noise: float, intent_signal: float = 0.6,
+    world: LeadScoringWorld,
+    pop: Any,
+    sim: Any,
+    ob: Any,
+    nodes: dict[str, np.ndarray],
+    streams: RandomStreams,
+    proxy_noise: float,
+    intent_signal: float = 0.6,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, np.ndarray]]:
     """Return the tables with integer entity keys (see :func:`stringify`) and helpers.
 
@@ -79,7 +85,9 @@ def build_tables(
         {
             "account_id": account_id,
             "company_name": stems + " " + suffixes,
-            "industry": nullable(_vocab([c.name for c in world.industries], pop.industry), miss["industry"]),
+            "industry": nullable(
+                _vocab([c.name for c in world.industries], pop.industry), miss["industry"]
+            ),
             "region": _vocab([c.name for c in world.regions], pop.region),
             "employee_band": nullable(
                 _vocab([b.name for b in world.employee_bands], pop.band), miss["employee_band"]
@@ -126,18 +134,27 @@ def build_tables(
     sources = [c.lead_source for c in world.channels]
     src = _text(sources, pop.channel)
     src = pl.select(
-        pl.when(pl.Series(ob.source_noise == 1)).then(pl.lit("unknown"))
-        .when(pl.Series(ob.source_noise == 2)).then(src.str.to_uppercase().str.replace("_", " "))
+        pl.when(pl.Series(ob.source_noise == 1))
+        .then(pl.lit("unknown"))
+        .when(pl.Series(ob.source_noise == 2))
+        .then(src.str.to_uppercase().str.replace("_", " "))
         .otherwise(src)
     ).to_series()
     rng = streams.generator("render.proxies")
     lead_score = np.clip(
-        np.rint(100 / (1 + np.exp(-(nodes["lead_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))),
-        1, 99,
+        np.rint(
+            100
+            / (1 + np.exp(-(nodes["lead_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))
+        ),
+        1,
+        99,
     ).astype(np.int64)
     fit_score = np.clip(
-        np.rint(100 / (1 + np.exp(-(nodes["fit_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))),
-        1, 99,
+        np.rint(
+            100 / (1 + np.exp(-(nodes["fit_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))
+        ),
+        1,
+        99,
     ).astype(np.int64)
     fit_missing = miss["industry"][lead_account] & miss["employee_band"][lead_account]
     leads = pl.DataFrame(
@@ -181,20 +198,32 @@ def build_tables(
     order = np.argsort(tl, kind="stable")
     tl, tu = tl[order], tu[order]
     k = tl.size
-    draws = blocked_draw(
-        streams, "render.touches", k,
-        lambda r, m: np.stack(
-            [_pick(r, _weights(world.touch_types), m), r.random(m), r.integers(0, 1 << 30, m),
-             _pick(r, _weights(world.channels), m)],
-            axis=1,
-        ),
-    ).astype(np.int64) if k else np.zeros((0, 4), dtype=np.int64)
+    draws = (
+        blocked_draw(
+            streams,
+            "render.touches",
+            k,
+            lambda r, m: np.stack(
+                [
+                    _pick(r, _weights(world.touch_types), m),
+                    r.random(m),
+                    r.integers(0, 1 << 30, m),
+                    _pick(r, _weights(world.channels), m),
+                ],
+                axis=1,
+            ),
+        ).astype(np.int64)
+        if k
+        else np.zeros((0, 4), dtype=np.int64)
+    )
     own = blocked_draw(streams, "render.touches.own", k, lambda r, m: r.random(m) < 0.65)
     channel = np.where(own, pop.channel[tl], draws[:, 3])
     outbound = np.array([c.outbound for c in world.channels])[channel]
     camp_channel = {c.name: i for i, c in enumerate(world.channels)}
-    camp_of = [[j for j, cp in enumerate(world.campaigns) if camp_channel[cp.channel] == i]
-               for i in range(len(world.channels))]
+    camp_of = [
+        [j for j, cp in enumerate(world.campaigns) if camp_channel[cp.channel] == i]
+        for i in range(len(world.channels))
+    ]
     n_camp = np.array([len(c) for c in camp_of])
     flat = np.array([j for c in camp_of for j in c] + [0], dtype=np.int64)
     start = np.cumsum([0] + [len(c) for c in camp_of])[:-1]
@@ -222,17 +251,27 @@ def build_tables(
     eng = nodes["engagement"][sl]
     dm = nodes["demo_momentum"][sl]
     wp = nodes["deal_propensity"][sl]
-    sd = blocked_draw(
-        streams, "render.sessions", k,
-        lambda r, m: np.stack(
-            [r.random(m), r.random(m), r.random(m), r.standard_normal(m), r.random(m)], axis=1
-        ),
-    ) if k else np.zeros((0, 5))
-    pv = 1 + np.floor(-np.log(np.maximum(sd[:, 0], 1e-12)) * (2.0 + np.clip(eng, -1.5, 2.5))).astype(np.int64)
+    sd = (
+        blocked_draw(
+            streams,
+            "render.sessions",
+            k,
+            lambda r, m: np.stack(
+                [r.random(m), r.random(m), r.random(m), r.standard_normal(m), r.random(m)], axis=1
+            ),
+        )
+        if k
+        else np.zeros((0, 5))
+    )
+    pv = 1 + np.floor(
+        -np.log(np.maximum(sd[:, 0], 1e-12)) * (2.0 + np.clip(eng, -1.5, 2.5))
+    ).astype(np.int64)
     # How clearly pricing-page interest reveals deal propensity scales with the difficulty.
     pricing_rate = 0.25 * np.exp(intent_signal * np.clip(wp, -2.5, 2.5) + 0.3 * np.tanh(dm))
     pricing = np.floor(-np.log(np.maximum(sd[:, 1], 1e-12)) * pricing_rate).astype(np.int64)
-    demo_views = np.floor(-np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.6 * np.tanh(dm))).astype(np.int64)
+    demo_views = np.floor(
+        -np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.6 * np.tanh(dm))
+    ).astype(np.int64)
     pv = np.maximum(pv, pricing + demo_views)
     duration = np.rint(np.exp(4.2 + 0.25 * eng + 0.5 * sd[:, 3]) * np.sqrt(pv)).astype(np.int64)
     sessions = pl.DataFrame(
@@ -243,8 +282,11 @@ def build_tables(
             "session_type": _vocab(
                 [c.name for c in world.session_types],
                 np.searchsorted(
-                    np.cumsum(np.array(_weights(world.session_types)) / sum(_weights(world.session_types))),
-                    sd[:, 4], side="right",
+                    np.cumsum(
+                        np.array(_weights(world.session_types)) / sum(_weights(world.session_types))
+                    ),
+                    sd[:, 4],
+                    side="right",
                 ).clip(0, len(world.session_types) - 1),
             ),
             "page_views": pl.Series(pv),
@@ -259,9 +301,16 @@ def build_tables(
     order = np.lexsort((au, al))
     al, au, ast = al[order], au[order], ast[order]
     k = al.size
-    ad = blocked_draw(
-        streams, "render.activities", k, lambda r, m: np.stack([r.random(m), r.random(m)], axis=1)
-    ) if k else np.zeros((0, 2))
+    ad = (
+        blocked_draw(
+            streams,
+            "render.activities",
+            k,
+            lambda r, m: np.stack([r.random(m), r.random(m)], axis=1),
+        )
+        if k
+        else np.zeros((0, 2))
+    )
     rep = np.where(ast >= 2, pop.ae[al], pop.sdr[al])
     atypes = _weights(world.activity_types)
     atype = np.searchsorted(np.cumsum(np.array(atypes) / sum(atypes)), ad[:, 0], side="right")
@@ -269,7 +318,11 @@ def build_tables(
     # Outcome 0 is the positive one (a connect); its odds rise with follow-up and the stage.
     p_conn = 1 / (1 + np.exp(-(-0.8 + 0.5 * nodes["followup_speed"][al] + 0.25 * ast)))
     rest = np.array(_weights(world.activity_outcomes[1:]) or [1.0])
-    other = 1 + np.searchsorted(np.cumsum(rest / rest.sum()), (ad[:, 1] - p_conn) / np.maximum(1 - p_conn, 1e-9), side="right").clip(0, rest.size - 1)
+    other = 1 + np.searchsorted(
+        np.cumsum(rest / rest.sum()),
+        (ad[:, 1] - p_conn) / np.maximum(1 - p_conn, 1e-9),
+        side="right",
+    ).clip(0, rest.size - 1)
     outcome = np.where(ad[:, 1] < p_conn, 0, other)
     activities = pl.DataFrame(
         {

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 import networkx as nx
 import numpy as np
+
 from leadforge_core.progress import phase
 from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
-
 from leadforge_lead_scoring.simulate.hazards import SHARED_NOISE, exogenous_inputs, sigmoid
 from leadforge_lead_scoring.simulate.mechanisms import LOST, OPEN_STAGES, WON, Mechanisms
 from leadforge_lead_scoring.world.graph import execute
@@ -30,8 +30,15 @@ DRIVERS = (
     "deal_propensity",
 )
 #: Nodes kept after the simulation (for tables, proxies and the instructor truth).
-KEPT_NODES = ("engagement", "demo_momentum", "deal_propensity", "deal_size",
-              "lead_score_proxy", "fit_score_proxy", "followup_speed")
+KEPT_NODES = (
+    "engagement",
+    "demo_momentum",
+    "deal_propensity",
+    "deal_size",
+    "lead_score_proxy",
+    "fit_score_proxy",
+    "followup_speed",
+)
 
 
 @attrs.define
@@ -67,7 +74,6 @@ def _simulate_block(
 ) -> dict[str, Any]:
     n = duplicate.size
     h = m.horizon_days
-    ar = np.arange(n)
     w = values["deal_propensity"]
     drivers = {
         "engagement": values["engagement"],
@@ -113,55 +119,70 @@ def _simulate_block(
     current_entry = np.zeros(n, dtype=np.int16)
     contacted = np.zeros(n, dtype=bool)
     fast = np.zeros(n, dtype=bool)  # first contact within a day: "speed to lead"
+    # Per-stage event rates of closed leads (open stages are filled per lead below).
+    closed_touch = np.zeros(LOST + 1, dtype=np.float32)
+    closed_touch[WON], closed_touch[LOST] = m.won_touch_rate, m.lost_touch_rate
+    closed_sess = np.zeros(LOST + 1, dtype=np.float32)
+    closed_sess[WON] = 0.12
+    adv_flat, lost_flat = adv.ravel(), lost.ravel()
+    op = np.arange(n)  # open leads; only they need hazards
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "td", "s", "sd", "a", "ad", "as")}
     for t in range(h):
-        u = rng.random((5, n), dtype=np.float32)
-        is_open = stage < WON
+        u = rng.random((2, n), dtype=np.float32)
         decay = np.float32(0.35 + 0.65 * np.exp(-t / m.touch_decay_days))
-        p_touch = np.where(
-            is_open, touch_p * decay, np.where(stage == WON, m.won_touch_rate, m.lost_touch_rate)
-        )
+        so = stage[op]
+        p_touch = closed_touch[stage]
+        p_touch[op] = touch_p[op] * decay
         hit = np.flatnonzero(u[0] < p_touch)
         out["t"].append(hit)
         out["td"].append(np.full(hit.size, t, dtype=np.int16))
-        p_sess = np.where(is_open, session_p * decay * (1.0 + 0.4 * (stage >= 3)), 0.0)
-        p_sess = np.where(stage == WON, 0.12, p_sess)
+        p_sess = closed_sess[stage]
+        p_sess[op] = session_p[op] * decay * np.where(so >= 3, np.float32(1.4), np.float32(1.0))
         sess = u[1] < p_sess
         hit = np.flatnonzero(sess)
         out["s"].append(hit)
         out["sd"].append(np.full(hit.size, t, dtype=np.int16))
-        first = is_open & ~contacted & (u[2] < fc_p)
-        contacted |= first
+        v = rng.random((3, op.size), dtype=np.float32)
+        co = contacted[op]
+        first = ~co & (v[0] < fc_p[op])
+        contacted[op[first]] = True
         if t <= 1:
-            fast |= first
-        act = first | (is_open & contacted & (u[3] < act_rate[stage]))
-        hit = np.flatnonzero(act)
-        out["a"].append(hit)
-        out["ad"].append(np.full(hit.size, t, dtype=np.int16))
-        out["as"].append(stage[hit])
+            fast[op[first]] = True
+        co |= first
+        act = first | (co & (v[1] < act_rate[so]))
+        out["a"].append(op[act])
+        out["ad"].append(np.full(int(act.sum()), t, dtype=np.int16))
+        out["as"].append(so[act])
         # Stage transitions: hazards by stage, dwell time, late shocks, session-triggered jumps.
-        st = np.minimum(stage, OPEN_STAGES - 1)
-        flat = st.astype(np.int64) * n + ar
-        shocked = np.where(t >= shock_day, shock, np.float32(0.0))
-        x_adv = adv.ravel()[flat] + np.where(st >= 4, shocked, np.float32(0.0))
-        x_adv += np.where((st == 2) & sess, np.float32(m.session_jump), np.float32(0.0))
-        x_adv = np.where((st == 0) & ~contacted, np.float32(-30.0), x_adv)
-        x_adv += np.where(fast & (st >= 1) & (st <= 3), np.float32(m.speed_bonus), np.float32(-0.2))
-        dwell = (t - current_entry).astype(np.float32)
-        x_lost = lost.ravel()[flat] + m.dwell_lost_per_day * dwell - shocked
-        p_adv = sigmoid(x_adv)
-        p_lost = sigmoid(x_lost)
-        go_lost = is_open & (u[4] < p_lost)
-        go_adv = is_open & ~go_lost & (u[4] > 1.0 - p_adv)
-        new = np.where(go_lost, LOST, np.where(go_adv, stage + 1, stage)).astype(np.int8)
-        changed = np.flatnonzero(new != stage)
-        entry[new[changed], changed] = t
-        current_entry[changed] = t
-        stage = new
+        flat = so.astype(np.int64) * n + op
+        shocked = np.where(t >= shock_day[op], shock[op], np.float32(0.0))
+        x_adv = adv_flat[flat] + np.where(so >= 4, shocked, np.float32(0.0))
+        x_adv += np.where((so == 2) & sess[op], np.float32(m.session_jump), np.float32(0.0))
+        x_adv = np.where((so == 0) & ~co, np.float32(-30.0), x_adv)
+        x_adv += np.where(
+            fast[op] & (so >= 1) & (so <= 3), np.float32(m.speed_bonus), np.float32(-0.2)
+        )
+        dwell = (t - current_entry[op]).astype(np.float32)
+        x_lost = lost_flat[flat] + m.dwell_lost_per_day * dwell - shocked
+        go_lost = v[2] < sigmoid(x_lost)
+        go_adv = ~go_lost & (v[2] > 1.0 - sigmoid(x_adv))
+        new = np.where(go_lost, LOST, np.where(go_adv, so + 1, so)).astype(np.int8)
+        ch = new != so
+        moved = op[ch]
+        entry[new[ch], moved] = t
+        current_entry[moved] = t
+        stage[moved] = new[ch]
+        op = op[new < WON]
     closed = np.where(stage >= WON, np.maximum(entry[WON], entry[LOST]), h).astype(np.int16)
     cat = {k: np.concatenate(v) for k, v in out.items()}
-    return {"stage": stage, "entry": entry, "closed": closed, "shock_day": shock_day,
-            "shock": shock, **cat}
+    return {
+        "stage": stage,
+        "entry": entry,
+        "closed": closed,
+        "shock_day": shock_day,
+        "shock": shock,
+        **cat,
+    }
 
 
 def run(
@@ -189,13 +210,17 @@ def run(
         exo = exogenous_inputs(world, pop, graph, idx, m.interaction_scale)
         rng = streams.generator("simulate.latents", b)
         node_parts.append(execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE))
-    moments = {
-        k: (
-            float(np.mean(np.concatenate([p[k] for p in node_parts]))),
-            float(np.std(np.concatenate([p[k] for p in node_parts])) or 1.0),
-        )
-        for k in DRIVERS
-    } if spans else {}
+    moments = (
+        {
+            k: (
+                float(np.mean(np.concatenate([p[k] for p in node_parts]))),
+                float(np.std(np.concatenate([p[k] for p in node_parts])) or 1.0),
+            )
+            for k in DRIVERS
+        }
+        if spans
+        else {}
+    )
     parts: list[dict[str, Any] | None] = [None] * len(spans)
     with phase(progress, "simulation", total=len(spans), unit="blocks") as ph:
         for i in order if order is not None else range(len(spans)):
@@ -206,7 +231,12 @@ def run(
             frac = ((pop.lead_created_us[idx] - start_us) / span_us).astype(np.float32)
             drift = (m.drift * (frac - 0.5)).astype(np.float32)
             res = _simulate_block(
-                m, z, volume_all[pop.channel[idx]], pop.is_duplicate[idx], pop.is_researcher[idx], drift,
+                m,
+                z,
+                volume_all[pop.channel[idx]],
+                pop.is_duplicate[idx],
+                pop.is_researcher[idx],
+                drift,
                 streams.generator("simulate.leads", b),
             )
             for k in ("t", "s", "a"):

@@ -9,11 +9,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
 
 
-def exogenous_inputs(world, pop, graph, idx: np.ndarray, interaction: float = 1.0) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def exogenous_inputs(
+    world, pop, graph, idx: np.ndarray, interaction: float = 1.0
+) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     """Recipe vocabulary effects (plus entity-level noise) feeding the graph's root nodes.
 
     Account and contact latents carry their entity's noise so sibling leads share it. Segment fit is
-    an industry × company-complexity interaction (scaled by the difficulty's ``interaction``)
+    an industry x company-complexity interaction (scaled by the difficulty's ``interaction``)
     with no main effect; no CRM proxy measures it, so only non-linear models pick it up.
     """
 

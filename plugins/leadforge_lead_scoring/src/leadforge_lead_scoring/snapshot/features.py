@@ -34,9 +34,7 @@ def _days(expr: pl.Expr) -> pl.Expr:
     return (expr.dt.total_microseconds() / DAY_US).round(3)
 
 
-def _events(
-    table: pl.DataFrame, ts: str, anchor: pl.DataFrame
-) -> pl.LazyFrame:
+def _events(table: pl.DataFrame, ts: str, anchor: pl.DataFrame) -> pl.LazyFrame:
     return (
         table.lazy()
         .join(anchor.lazy(), on="lead_id", how="inner")
@@ -158,8 +156,15 @@ def compute_features(
     con_pos = leads["contact_id"]
     base = (
         leads.select(
-            "lead_id", "account_id", "contact_id", "lead_source", "first_touch_channel",
-            "owner_rep_id", "lead_score", "fit_score", "lead_created_at",
+            "lead_id",
+            "account_id",
+            "contact_id",
+            "lead_source",
+            "first_touch_channel",
+            "owner_rep_id",
+            "lead_score",
+            "fit_score",
+            "lead_created_at",
         )
         .with_columns(
             anc["snapshot_time"],
@@ -170,9 +175,18 @@ def compute_features(
         .join(prior, on="lead_id", how="left", maintain_order="left")
     )
     counts = [
-        "n_touches", "n_touches_first_7d", "n_touches_last_7d", "n_inbound_touches",
-        "n_distinct_campaigns", "n_sessions", "total_page_views", "pricing_page_views",
-        "demo_page_views", "n_sessions_last_7d", "n_sales_activities", "n_connected_activities",
+        "n_touches",
+        "n_touches_first_7d",
+        "n_touches_last_7d",
+        "n_inbound_touches",
+        "n_distinct_campaigns",
+        "n_sessions",
+        "total_page_views",
+        "pricing_page_views",
+        "demo_page_views",
+        "n_sessions_last_7d",
+        "n_sales_activities",
+        "n_connected_activities",
         "n_stage_changes",
     ]
     # Collect each aggregate on its own: one big lazy plan over the shared anchor frame is

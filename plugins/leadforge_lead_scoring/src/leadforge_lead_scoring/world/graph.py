@@ -12,8 +12,8 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from leadforge_core.errors import SimulationError
 
+from leadforge_core.errors import SimulationError
 from leadforge_lead_scoring.world.motifs import (
     BASE_EDGES,
     BASE_NODES,
@@ -79,7 +79,9 @@ def build_graph(
     # Optional extra latent confounder of engagement and outcome.
     if confounding > 0 and rng.random() < 0.6:
         _add_node(g, "budget_shock", "account_latent", 1.0, "unrecorded budget event (confounder)")
-        g.add_edge("budget_shock", "engagement", weight=0.8 * confounding, form="linear", partner="")
+        g.add_edge(
+            "budget_shock", "engagement", weight=0.8 * confounding, form="linear", partner=""
+        )
         g.add_edge("budget_shock", "deal_propensity", weight=confounding, form="linear", partner="")
         rewiring.append("confounder budget_shock added")
     # Edge-strength changes.
@@ -182,9 +184,7 @@ def graph_to_json(g: nx.DiGraph) -> dict[str, Any]:
     return {
         "attributes": dict(g.graph),
         "nodes": [{"id": n, **g.nodes[n]} for n in sorted(g.nodes)],
-        "edges": [
-            {"source": u, "target": v, **g.edges[u, v]} for u, v in sorted(g.edges)
-        ],
+        "edges": [{"source": u, "target": v, **g.edges[u, v]} for u, v in sorted(g.edges)],
     }
 
 

@@ -58,7 +58,7 @@ BASE_EDGES: Final[dict[tuple[str, str], tuple[float, str, str]]] = {
     ("committee_complexity", "committee_friction"): (0.8, "linear", ""),
     ("contact_authority", "committee_friction"): (-0.3, "linear", ""),
     ("account_fit", "deal_propensity"): (0.6, "linear", ""),
-    ("segment_fit", "final_approval"): (1.0, "linear", ""),
+    ("segment_fit", "final_approval"): (1.6, "linear", ""),
     ("committee_friction", "final_approval"): (-0.3, "linear", ""),
     ("budget_readiness", "final_approval"): (0.2, "linear", ""),
     ("budget_readiness", "deal_propensity"): (0.8, "threshold", ""),
@@ -76,35 +76,62 @@ BASE_EDGES: Final[dict[tuple[str, str], tuple[float, str, str]]] = {
 }
 
 #: family -> (story, edge multipliers (0 removes), added edges, stage bottleneck)
-MOTIF_FAMILIES: Final[dict[str, tuple[str, dict[tuple[str, str], float], dict[tuple[str, str], tuple[float, str, str]]]]] = {
+MOTIF_FAMILIES: Final[
+    dict[
+        str, tuple[str, dict[tuple[str, str], float], dict[tuple[str, str], tuple[float, str, str]]]
+    ]
+] = {
     "fit_dominant": (
         "Firmographic fit decides: well-matched accounts convert almost whatever the funnel does.",
-        {("account_fit", "deal_propensity"): 2.0, ("account_fit", "lead_quality"): 1.5,
-         ("engagement", "deal_propensity"): 0.5, ("demo_momentum", "deal_propensity"): 0.6},
-        {},
+        {
+            ("account_fit", "deal_propensity"): 2.0,
+            ("account_fit", "lead_quality"): 1.5,
+            ("engagement", "deal_propensity"): 0.5,
+            ("demo_momentum", "deal_propensity"): 0.6,
+            ("segment_fit", "final_approval"): 1.3,
+        },
+        {("account_fit", "final_approval"): (0.5, "linear", "")},
     ),
     "intent_dominant": (
         "Buying intent decides: engaged, actively searching contacts convert.",
-        {("contact_intent", "engagement"): 1.6, ("engagement", "demo_momentum"): 1.5,
-         ("engagement", "deal_propensity"): 2.5, ("account_fit", "deal_propensity"): 0.4},
-        {},
+        {
+            ("contact_intent", "engagement"): 1.6,
+            ("engagement", "demo_momentum"): 1.5,
+            ("engagement", "deal_propensity"): 2.5,
+            ("account_fit", "deal_propensity"): 0.4,
+        },
+        {("engagement", "final_approval"): (0.5, "linear", "")},
     ),
     "sales_execution_sensitive": (
         "Sales execution decides: fast, skilled follow-up turns average leads into deals.",
-        {("rep_execution", "followup_speed"): 1.5, ("followup_speed", "deal_propensity"): 4.0,
-         ("account_fit", "deal_propensity"): 0.6},
-        {("rep_execution", "demo_momentum"): (0.6, "linear", "")},
+        {
+            ("rep_execution", "followup_speed"): 1.5,
+            ("followup_speed", "deal_propensity"): 4.0,
+            ("account_fit", "deal_propensity"): 0.6,
+        },
+        {
+            ("rep_execution", "demo_momentum"): (0.6, "linear", ""),
+            ("followup_speed", "final_approval"): (0.5, "linear", ""),
+        },
     ),
     "demo_trial_mediated": (
         "The demo/trial is the mediator: engagement matters only through demo momentum.",
-        {("demo_momentum", "deal_propensity"): 2.5, ("engagement", "demo_momentum"): 1.6,
-         ("engagement", "deal_propensity"): 0.0, ("account_fit", "deal_propensity"): 0.5},
-        {},
+        {
+            ("demo_momentum", "deal_propensity"): 2.5,
+            ("engagement", "demo_momentum"): 1.6,
+            ("engagement", "deal_propensity"): 0.0,
+            ("account_fit", "deal_propensity"): 0.5,
+        },
+        {("demo_momentum", "final_approval"): (0.5, "linear", "")},
     ),
     "buying_committee_friction": (
         "Buying committees decide: large, political committees stall or block deals.",
-        {("committee_complexity", "committee_friction"): 1.5,
-         ("committee_friction", "deal_propensity"): 4.0, ("account_fit", "deal_propensity"): 0.7},
+        {
+            ("committee_complexity", "committee_friction"): 1.5,
+            ("committee_friction", "deal_propensity"): 4.0,
+            ("account_fit", "deal_propensity"): 0.7,
+            ("committee_friction", "final_approval"): 1.5,
+        },
         {("committee_friction", "demo_momentum"): (-0.4, "linear", "")},
     ),
 }

@@ -11,8 +11,8 @@ import datetime as dt
 
 import attrs
 import numpy as np
-from leadforge_core.rng import RandomStreams, blocked_draw
 
+from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.recipe import LeadScoringWorld
 
@@ -26,8 +26,17 @@ def _weights(items: list) -> np.ndarray:  # type: ignore[type-arg]
 
 def _pick(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     """Categorical draw via inverse CDF (vectorized, int32 codes)."""
-    return np.searchsorted(np.cumsum(p), rng.random(size), side="right").clip(0, p.size - 1).astype(
-        np.int32
+    return (
+        np.searchsorted(np.cumsum(p), rng.random(size), side="right")
+        .clip(0, p.size - 1)
+        .astype(np.int32)
+    )
+
+
+def _normal(streams: RandomStreams, name: str, n: int, sd: float) -> np.ndarray:
+    """Entity-level latent noise (shared by every lead of the entity)."""
+    return (blocked_draw(streams, name, n, lambda r, k: r.standard_normal(k)) * sd).astype(
+        np.float32
     )
 
 
@@ -125,12 +134,7 @@ def build_population(
     acc = blocked_draw(s, "population.accounts", n_a, acc_draw)
     account_nodes = ("account_fit", "budget_readiness", "committee_complexity", "budget_shock")
     account_noise = {
-        node: blocked_draw(
-            s,
-            f"population.accounts.{node}",
-            n_a,
-            lambda rng, k, sd=noise_sd.get(node, 1.0): rng.standard_normal(k) * sd,
-        ).astype(np.float32)
+        node: _normal(s, f"population.accounts.{node}", n_a, noise_sd.get(node, 1.0))
         for node in account_nodes
     }
     size_w = np.array([world.employee_bands[b].weight for b in range(len(world.employee_bands))])
@@ -159,12 +163,7 @@ def build_population(
     con[: min(n_a, n_c), 0] = np.arange(min(n_a, n_c), dtype=np.int32)
     contact_nodes = ("contact_authority", "contact_intent")
     contact_noise = {
-        node: blocked_draw(
-            s,
-            f"population.contacts.{node}",
-            n_c,
-            lambda rng, k, sd=noise_sd.get(node, 1.0): rng.standard_normal(k) * sd,
-        ).astype(np.float32)
+        node: _normal(s, f"population.contacts.{node}", n_c, noise_sd.get(node, 1.0))
         for node in contact_nodes
     }
 
@@ -173,9 +172,10 @@ def build_population(
     days = np.arange(params.calendar.acquisition_days)
     weekday = (start.weekday() + days) % 7
     month = _months(start, days.size)
-    day_p = np.asarray(world.acquisition.weekday_weights)[weekday] * np.asarray(
-        world.acquisition.month_weights
-    )[month]
+    day_p = (
+        np.asarray(world.acquisition.weekday_weights)[weekday]
+        * np.asarray(world.acquisition.month_weights)[month]
+    )
     day_p = day_p / day_p.sum()
     start_us = epoch_us(start)
 
