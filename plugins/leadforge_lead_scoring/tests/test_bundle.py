@@ -146,3 +146,14 @@ def test_simulation_does_not_depend_on_block_order(seed: int, block: int) -> Non
     assert np.array_equal(forward.activities.day, backward.activities.day)
     for k in forward.nodes:
         assert np.array_equal(forward.nodes[k], backward.nodes[k])
+
+
+def test_planned_cut_equals_the_reference_cut() -> None:
+    scheme, ctx = context(seed=5, n_leads=1500, exposure_mode="student_public")
+    world = scheme.build_world(ctx)
+    rendered = scheme.render(world, scheme.simulate(world, ctx), ctx)
+    planned = scheme.snapshot_cut(rendered, ctx)
+    del scheme._cut
+    reference = scheme.snapshot_cut(rendered, ctx)
+    for name, frame in reference.items():
+        assert planned[name].equals(frame), name

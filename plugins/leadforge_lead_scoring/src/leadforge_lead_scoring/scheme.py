@@ -18,7 +18,7 @@ from leadforge_core.validation.findings import Check
 from leadforge_lead_scoring.checks import CHECKS, inspect_extras
 from leadforge_lead_scoring.observe.crm import observe
 from leadforge_lead_scoring.params import LeadScoringParams
-from leadforge_lead_scoring.publish.cut import cut_tables
+from leadforge_lead_scoring.publish.cut import apply_cut, cut_tables, plan_cut
 from leadforge_lead_scoring.publish.metadata import card_sections, public_summary, truth_files
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
 from leadforge_lead_scoring.publish.tables import build_tables, stringify
@@ -151,6 +151,8 @@ class LeadScoringScheme(Scheme):
             closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
             closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
             ids = extra["ids"]
+            if ctx.mode.is_public:
+                self._cut = plan_cut(tables, params.snapshot_day, stage_order(w))
             tables = {name: stringify(frame, ids) for name, frame in tables.items()}
             task = build_task(
                 tables,
@@ -185,6 +187,9 @@ class LeadScoringScheme(Scheme):
         )
 
     def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
+        plan = getattr(self, "_cut", None)
+        if plan is not None:
+            return apply_cut(rendered.tables, plan)
         w = ctx.recipe.world
         return cut_tables(rendered.tables, ctx.params.snapshot_day, stage_order(w), w.stages["sql"])
 

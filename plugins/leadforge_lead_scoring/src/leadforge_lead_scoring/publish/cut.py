@@ -7,6 +7,8 @@ columns). Terminal columns are removed by the core through the exposure policy.
 
 from __future__ import annotations
 
+import attrs
+import numpy as np
 import polars as pl
 
 from leadforge_lead_scoring.snapshot.features import anchors
@@ -68,6 +70,67 @@ def cut_tables(
             .cast(tables["opportunities"].schema["stage"])
             .alias("stage")
         )
+        .drop("_stage")
+    )
+    return out
+
+
+@attrs.define
+class CutPlan:
+    """The public cut computed once on integer-keyed tables (row masks and as-of stages), so
+    publishing only filters. Equivalent to :func:`cut_tables`."""
+
+    keep: dict[str, pl.Series]
+    lead_stage: pl.Series
+    lead_is_sql: pl.Series
+
+
+def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: list[str]) -> CutPlan:
+    """``tables`` must have positional integer ``lead_id`` keys."""
+    anchor = tables["leads"]["lead_created_at"] + pl.duration(days=snapshot_day)
+    anchor = pl.select(anchor).to_series()
+    keep = {}
+    for name, ts in (*EVENT_TABLES.items(), ("opportunities", "created_at")):
+        frame = tables[name]
+        keep[name] = (frame[ts] <= anchor.gather(frame["lead_id"])).alias("keep")
+    rank = {s: i for i, s in enumerate(stage_order)}
+    history = tables["lead_stage_history"].filter(keep["lead_stage_history"])
+    lost = len(stage_order) - 1
+    top = (
+        history.with_columns(
+            pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64).alias("r")
+        )
+        .group_by("lead_id")
+        .agg(
+            pl.col("r").max().alias("top"),
+            pl.col("r").filter(pl.col("r") < lost).max().alias("top_open"),
+        )
+    )
+    n = tables["leads"].height
+    pos = top["lead_id"].to_numpy()
+    ranks = np.zeros(n, dtype=np.int64)
+    ranks[pos] = top["top"].to_numpy()
+    reached = np.zeros(n, dtype=np.int64)
+    reached[pos] = top["top_open"].fill_null(0).to_numpy()
+    dtype = tables["leads"].schema["current_stage"]
+    names = pl.Series(stage_order, dtype=pl.String).cast(dtype)
+    return CutPlan(keep=keep, lead_stage=names.gather(ranks), lead_is_sql=pl.Series(reached >= 2))
+
+
+def apply_cut(tables: dict[str, pl.DataFrame], plan: CutPlan) -> dict[str, pl.DataFrame]:
+    """Apply a :class:`CutPlan` to the published (string-keyed) tables."""
+    out = dict(tables)
+    for name in EVENT_TABLES:
+        out[name] = tables[name].filter(plan.keep[name])
+    out["leads"] = tables["leads"].with_columns(
+        plan.lead_stage.alias("current_stage"), plan.lead_is_sql.alias("is_sql")
+    )
+    stage_by_lead = pl.DataFrame({"lead_id": tables["leads"]["lead_id"], "_stage": plan.lead_stage})
+    out["opportunities"] = (
+        tables["opportunities"]
+        .filter(plan.keep["opportunities"])
+        .join(stage_by_lead, on="lead_id", how="left", maintain_order="left")
+        .with_columns(pl.col("_stage").cast(tables["opportunities"].schema["stage"]).alias("stage"))
         .drop("_stage")
     )
     return out

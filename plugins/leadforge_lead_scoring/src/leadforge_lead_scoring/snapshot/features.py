@@ -123,18 +123,26 @@ def compute_features(
             ),
         )
     )
+    # Logged stages only move forward, so the stage at the anchor is the highest one entered.
     rank = {name: i for i, name in enumerate(stage_order)}
+    stage_dtype = tables["lead_stage_history"].schema["stage"]
     h = (
         _events(tables["lead_stage_history"], "entered_at", anc)
-        .with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
-        .sort("lead_id", "entered_at", "_rank")
         .group_by("lead_id")
         .agg(
-            pl.col("stage").last().alias("stage_at_snapshot"),
-            _days(pl.col("snapshot_time").first() - pl.col("entered_at").last()).alias(
-                "days_in_stage_at_snapshot"
-            ),
+            pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64).max(),
+            pl.col("entered_at").max().alias("_last"),
+            pl.col("snapshot_time").first(),
             (pl.len() - 1).alias("n_stage_changes"),
+        )
+        .select(
+            "lead_id",
+            pl.col("stage")
+            .replace_strict(dict(enumerate(stage_order)), return_dtype=pl.String)
+            .cast(stage_dtype)
+            .alias("stage_at_snapshot"),
+            _days(pl.col("snapshot_time") - pl.col("_last")).alias("days_in_stage_at_snapshot"),
+            "n_stage_changes",
         )
     )
     o = (
