@@ -90,11 +90,11 @@ def fit_models(splits: dict[str, pl.DataFrame], trap: bool, seed: int) -> dict[s
     )
     hgb = HistGradientBoostingClassifier(
         categorical_features=cat_idx,
-        max_iter=500,
-        learning_rate=0.05,
-        max_leaf_nodes=15,
-        min_samples_leaf=40,
-        l2_regularization=1.0,
+        max_iter=600,
+        learning_rate=0.03,
+        max_leaf_nodes=8,
+        min_samples_leaf=80,
+        l2_regularization=3.0,
         early_stopping=True,
         validation_fraction=0.15,
         random_state=seed,
