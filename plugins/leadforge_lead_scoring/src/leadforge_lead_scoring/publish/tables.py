@@ -270,7 +270,7 @@ def build_tables(
     pricing_rate = 0.25 * np.exp(intent_signal * np.clip(wp, -2.5, 2.5) + 0.3 * np.tanh(dm))
     pricing = np.floor(-np.log(np.maximum(sd[:, 1], 1e-12)) * pricing_rate).astype(np.int64)
     demo_views = np.floor(
-        -np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.6 * np.tanh(dm))
+        -np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.9 * np.clip(dm, -2.5, 2.5))
     ).astype(np.int64)
     pv = np.maximum(pv, pricing + demo_views)
     duration = np.rint(np.exp(4.2 + 0.25 * eng + 0.5 * sd[:, 3]) * np.sqrt(pv)).astype(np.int64)

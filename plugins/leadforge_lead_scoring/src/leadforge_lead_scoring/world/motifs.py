@@ -69,7 +69,7 @@ BASE_EDGES: Final[dict[tuple[str, str], tuple[float, str, str]]] = {
     ("contact_authority", "deal_propensity"): (0.5, "product", "account_fit"),
     ("engagement", "lead_score_proxy"): (0.6, "linear", ""),
     ("contact_intent", "lead_score_proxy"): (0.4, "linear", ""),
-    ("account_fit", "fit_score_proxy"): (0.8, "linear", ""),
+    ("account_fit", "fit_score_proxy"): (1.2, "linear", ""),
     ("budget_readiness", "deal_size"): (0.2, "linear", ""),
     ("committee_complexity", "deal_size"): (0.3, "linear", ""),
     ("deal_propensity", "deal_size"): (0.1, "linear", ""),
