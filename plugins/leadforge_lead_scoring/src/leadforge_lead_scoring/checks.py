@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from leadforge_core.ids import make_ids
 from leadforge_core.validation.findings import Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
@@ -38,38 +40,67 @@ def _guard(name: str, fn: Any) -> Any:
     return check
 
 
-def _windows(view: BundleView) -> pl.DataFrame:
-    d = _details(view)
-    snap, horizon = int(d["snapshot_day"]), int(d["horizon_days"])
-    return view.table("leads").select(
-        "lead_id",
-        pl.col("lead_created_at").alias("_start"),
-        (pl.col("lead_created_at") + pl.duration(days=snap)).alias("_anchor"),
-        (pl.col("lead_created_at") + pl.duration(days=horizon)).alias("_end"),
-    )
+def _lead_pos(view: BundleView, table: str) -> np.ndarray:
+    """Row position in ``leads`` of each row's ``lead_id`` (-1 when unknown), cached per view.
+
+    Ids written by this scheme are ``lead_000001`` in order, so positions are parsed and then
+    verified; any other id layout falls back to a join.
+    """
+    cache: dict[str, np.ndarray] = view.__dict__.setdefault("_lead_scoring_pos", {})
+    if table in cache:
+        return cache[table]
+    ids = view.table("leads")["lead_id"]
+    col = view.table(table)["lead_id"]
+    pos: np.ndarray | None = None
+    if ids.equals(make_ids("lead", ids.len()).alias("lead_id")):
+        width = len(ids[0]) if ids.len() else 0
+        parsed = (col.str.slice(len("lead_")).cast(pl.Int64, strict=False).fill_null(0) - 1).clip(
+            -1, max(ids.len() - 1, -1)
+        )
+        ok = (col.str.len_chars() == width) & (parsed >= 0)
+        pos = np.where(ok.to_numpy(), parsed.to_numpy(), -1)
+    if pos is None:
+        mapping = ids.to_frame().with_row_index("_pos")
+        joined = col.to_frame().join(mapping, on="lead_id", how="left", maintain_order="left")
+        pos = joined["_pos"].cast(pl.Int64).fill_null(-1).to_numpy()
+    cache[table] = pos
+    return pos
+
+
+def _us(series: pl.Series) -> np.ndarray:
+    return series.dt.epoch("us").fill_null(np.iinfo(np.int64).min).to_numpy()
 
 
 def _event_windows(view: BundleView) -> Iterator[Finding]:
     """Every event lies inside its lead's window; public events lie at or before the anchor."""
-    win = _windows(view)
+    d = _details(view)
+    snap, horizon = int(d["snapshot_day"]), int(d["horizon_days"])
+    start = _us(view.table("leads")["lead_created_at"])
+    day = 86_400_000_000
     public = view.mode.is_public
     for table, ts in EVENT_TABLES.items():
         if not view.has_table(table):
             continue
-        frame = view.table(table).join(win, on="lead_id", how="left")
-        bad = frame.filter((pl.col(ts) < pl.col("_start")) | (pl.col(ts) >= pl.col("_end"))).height
+        pos = _lead_pos(view, table)
+        known = pos >= 0
+        t = _us(view.table(table)[ts])[known]
+        s0 = start[pos[known]]
+        bad = int(((t < s0) | (t >= s0 + horizon * day)).sum())
         if bad:
             yield Finding(
                 "lead_windows", f"{bad} rows outside their lead's window", f"{table}.{ts}"
             )
         if public:
-            late = frame.filter(pl.col(ts) > pl.col("_anchor")).height
+            late = int((t > s0 + snap * day).sum())
             if late:
                 yield Finding(
                     "snapshot_safety",
                     f"{late} public rows after their lead's anchor",
                     f"{table}.{ts}",
                 )
+    win = view.table("leads").select(
+        "lead_id", (pl.col("lead_created_at") + pl.duration(days=snap)).alias("_anchor")
+    )
     if public and view.has_table("opportunities"):
         opp = view.table("opportunities").join(win, on="lead_id", how="left")
         late = opp.filter(pl.col("created_at") > pl.col("_anchor")).height
@@ -185,12 +216,14 @@ def probe_frame(view: BundleView) -> pl.DataFrame:
             )
         )
         frame = frame.join(opp, on="lead_id", how="left")
+    lead_ids = leads["lead_id"]
+    counts = {}
     for table in EVENT_TABLES:
         if view.has_table(table):
-            cnt = view.table(table).group_by("lead_id").len(name=f"n_{table}")
-            frame = frame.join(cnt, on="lead_id", how="left").with_columns(
-                pl.col(f"n_{table}").fill_null(0)
-            )
+            pos = _lead_pos(view, table)
+            counts[f"n_{table}"] = np.bincount(pos[pos >= 0], minlength=lead_ids.len())
+    if counts:
+        frame = frame.join(pl.DataFrame({"lead_id": lead_ids, **counts}), on="lead_id", how="left")
     # Sibling records: other leads of the same contact / account and their public stage.
     sib = leads.group_by("account_id").agg(
         pl.len().alias("account_leads"),
