@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import polars as pl
 
-from leadforge_lead_scoring.snapshot.features import anchors
+from leadforge_lead_scoring.snapshot.features import anchors, stage_rank
 
 EVENT_TABLES = {
     "touches": "touch_timestamp",
@@ -93,13 +93,10 @@ def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: li
     for name, ts in (*EVENT_TABLES.items(), ("opportunities", "created_at")):
         frame = tables[name]
         keep[name] = (frame[ts] <= anchor.gather(frame["lead_id"])).alias("keep")
-    rank = {s: i for i, s in enumerate(stage_order)}
     history = tables["lead_stage_history"].filter(keep["lead_stage_history"])
     lost = len(stage_order) - 1
     top = (
-        history.with_columns(
-            pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64).alias("r")
-        )
+        history.with_columns(stage_rank(history.schema["stage"], stage_order).alias("r"))
         .group_by("lead_id")
         .agg(
             pl.col("r").max().alias("top"),

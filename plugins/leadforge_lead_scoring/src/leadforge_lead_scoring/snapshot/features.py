@@ -35,11 +35,24 @@ def _days(expr: pl.Expr) -> pl.Expr:
 
 
 def _events(table: pl.DataFrame, ts: str, anchor: pl.DataFrame) -> pl.LazyFrame:
+    """Rows of an event table at or before their lead's anchor (positional lead keys)."""
+    pos = table["lead_id"]
     return (
-        table.lazy()
-        .join(anchor.lazy(), on="lead_id", how="inner")
+        table.with_columns(
+            anchor["lead_created_at"].gather(pos),
+            anchor["snapshot_time"].gather(pos),
+        )
+        .lazy()
         .filter(pl.col(ts) <= pl.col("snapshot_time"))
     )
+
+
+def stage_rank(dtype: pl.DataType, stage_order: list[str]) -> pl.Expr:
+    """Funnel rank of ``stage``: the Enum code when the Enum is in funnel order, else a lookup."""
+    if isinstance(dtype, pl.Enum) and list(dtype.categories) == stage_order:
+        return pl.col("stage").to_physical().cast(pl.Int64)
+    rank = {name: i for i, name in enumerate(stage_order)}
+    return pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64)
 
 
 def positional(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -124,13 +137,12 @@ def compute_features(
         )
     )
     # Logged stages only move forward, so the stage at the anchor is the highest one entered.
-    rank = {name: i for i, name in enumerate(stage_order)}
     stage_dtype = tables["lead_stage_history"].schema["stage"]
     h = (
         _events(tables["lead_stage_history"], "entered_at", anc)
         .group_by("lead_id")
         .agg(
-            pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64).max(),
+            stage_rank(stage_dtype, stage_order).max(),
             pl.col("entered_at").max().alias("_last"),
             pl.col("snapshot_time").first(),
             (pl.len() - 1).alias("n_stage_changes"),
@@ -202,7 +214,8 @@ def compute_features(
     parts = pl.collect_all([t, s, a, h, o])
     out = base.collect()
     for part in parts:
-        out = out.join(part, on="lead_id", how="left", maintain_order="left")
+        out = out.join(part, on="lead_id", how="left")
+    out = out.sort("lead_id")  # positional keys: back to lead order
     out = out.with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in counts]
         + [
