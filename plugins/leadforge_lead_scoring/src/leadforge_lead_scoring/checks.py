@@ -19,6 +19,9 @@ from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.snapshot.task import LABEL, TASK
 
 PRECISION_LIMIT = 0.95
+#: The difficulty bands are targets for the mean over worlds; one world (motif family,
+#: seed) may sit this far outside before validation fails.
+BAND_TOLERANCE = 0.05
 RECALL_LIMIT = 0.05
 
 
@@ -184,10 +187,11 @@ def _prevalence(view: BundleView) -> Iterator[Finding]:
         return
     p = float(rows[LABEL].mean())  # type: ignore[arg-type]
     lo, hi = float(band[0]), float(band[1])
-    if rows.height >= 2000 and not lo <= p <= hi:
+    if rows.height >= 2000 and not lo - BAND_TOLERANCE <= p <= hi + BAND_TOLERANCE:
         yield Finding(
             "prevalence_band",
-            f"task prevalence {p:.3f} outside the {view.manifest.get('difficulty')} band [{lo}, {hi}]",
+            f"task prevalence {p:.3f} outside the {view.manifest.get('difficulty')} band "
+            f"[{lo}, {hi}] (tolerance {BAND_TOLERANCE})",
             f"tasks/{TASK}",
         )
 
