@@ -86,7 +86,10 @@ def observe(
         streams,
         "observe.stages.time",
         n,
-        lambda r, k: (r.random((k, entry.shape[0])) * (US_PER_DAY - 1)).astype(np.int64),
+        lambda r, k: np.minimum(
+            r.random((k, entry.shape[0]), dtype=np.float32) * np.float32(US_PER_DAY),
+            np.float32(US_PER_DAY - 2**20),
+        ).astype(np.int64),
     ).T
     true_us = np.where(entry > 0, true_us + offs, true_us)
     sdelay = blocked_draw(
@@ -94,7 +97,8 @@ def observe(
         "observe.stages.delay",
         n,
         lambda r, k: (
-            r.exponential(max(obs["stage_log_delay_days"], 1e-9), (k, entry.shape[0])) * US_PER_DAY
+            r.standard_exponential((k, entry.shape[0]), dtype=np.float32)
+            * np.float32(max(obs["stage_log_delay_days"], 1e-9) * US_PER_DAY)
         ).astype(np.int64),
     ).T
     close_us = np.where(true_us[WON] >= 0, true_us[WON], true_us[LOST])

@@ -8,6 +8,8 @@ volume modest and the loop cheap.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -194,6 +196,7 @@ def run(
     progress: Any,
     order: list[int] | None = None,
     block_size: int = BLOCK_SIZE,
+    workers: int = min(os.cpu_count() or 1, 4),
 ) -> SimResult:
     """Simulate every lead; ``order`` permutes block processing without changing output."""
     n = pop.n_leads
@@ -202,14 +205,17 @@ def run(
     start_us = pop.lead_created_us.min() if n else 0
     span_us = max(int(pop.lead_created_us.max() - start_us), 1) if n else 1
     scale = {"product": m.interaction_scale, "threshold": m.interaction_scale}
+
     # Pass 1: execute the graph for every block; drivers are standardized with population-wide
     # moments so hazards mean the same thing in every motif family.
-    node_parts: list[dict[str, np.ndarray]] = []
-    for b, lo, hi in spans:
-        idx = np.arange(lo, hi)
-        exo = exogenous_inputs(world, pop, graph, idx, m.interaction_scale)
+    def latents(span: tuple[int, int, int]) -> dict[str, np.ndarray]:
+        b, lo, hi = span
+        exo = exogenous_inputs(world, pop, graph, np.arange(lo, hi), m.interaction_scale)
         rng = streams.generator("simulate.latents", b)
-        node_parts.append(execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE))
+        return execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        node_parts: list[dict[str, np.ndarray]] = list(pool.map(latents, spans))
     moments = (
         {
             k: (
@@ -222,25 +228,35 @@ def run(
         else {}
     )
     parts: list[dict[str, Any] | None] = [None] * len(spans)
-    with phase(progress, "simulation", total=len(spans), unit="blocks") as ph:
-        for i in order if order is not None else range(len(spans)):
-            b, lo, hi = spans[i]
-            idx = np.arange(lo, hi)
-            values = node_parts[i]
-            z = {k: ((values[k] - mu) / sd).astype(np.float32) for k, (mu, sd) in moments.items()}
-            frac = ((pop.lead_created_us[idx] - start_us) / span_us).astype(np.float32)
-            drift = (m.drift * (frac - 0.5)).astype(np.float32)
-            res = _simulate_block(
-                m,
-                z,
-                volume_all[pop.channel[idx]],
-                pop.is_duplicate[idx],
-                pop.is_researcher[idx],
-                drift,
-                streams.generator("simulate.leads", b),
-            )
-            for k in ("t", "s", "a"):
-                res[k] = res[k].astype(np.int64) + lo
+
+    def one(i: int) -> tuple[int, dict[str, Any]]:
+        b, lo, hi = spans[i]
+        idx = np.arange(lo, hi)
+        values = node_parts[i]
+        z = {k: ((values[k] - mu) / sd).astype(np.float32) for k, (mu, sd) in moments.items()}
+        frac = ((pop.lead_created_us[idx] - start_us) / span_us).astype(np.float32)
+        drift = (m.drift * (frac - 0.5)).astype(np.float32)
+        res = _simulate_block(
+            m,
+            z,
+            volume_all[pop.channel[idx]],
+            pop.is_duplicate[idx],
+            pop.is_researcher[idx],
+            drift,
+            streams.generator("simulate.leads", b),
+        )
+        for k in ("t", "s", "a"):
+            res[k] = res[k].astype(np.int64) + lo
+        return i, res
+
+    # Blocks are independent (own stream, own slot in ``parts``), so threads may run them in
+    # any order; numpy releases the GIL inside its array loops.
+    todo = order if order is not None else list(range(len(spans)))
+    with (
+        phase(progress, "simulation", total=len(spans), unit="blocks") as ph,
+        ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool,
+    ):
+        for i, res in pool.map(one, todo):
             parts[i] = res
             ph.advance()
     done = [p for p in parts if p is not None]
