@@ -5,6 +5,7 @@ Strings are produced by gathering recipe vocabularies with polars, never per row
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -191,149 +192,165 @@ def build_tables(
         }
     )
 
-    # Touches.
-    # Events arrive day by day with at most one per lead and day, so a stable sort by lead
-    # yields (lead, time) order.
-    tl, tu = ob.touch_lead, ob.touch_us
-    order = np.argsort(tl, kind="stable")
-    tl, tu = tl[order], tu[order]
-    k = tl.size
-    draws = (
-        blocked_draw(
-            streams,
-            "render.touches",
-            k,
-            lambda r, m: np.stack(
-                [
-                    _pick(r, _weights(world.touch_types), m),
-                    r.random(m),
-                    r.integers(0, 1 << 30, m),
-                    _pick(r, _weights(world.channels), m),
-                ],
-                axis=1,
-            ),
+    def touches_table() -> pl.DataFrame:
+        # Touches.
+        # Events arrive day by day with at most one per lead and day, so a stable sort by lead
+        # yields (lead, time) order.
+        tl, tu = ob.touch_lead, ob.touch_us
+        order = np.argsort(tl, kind="stable")
+        tl, tu = tl[order], tu[order]
+        k = tl.size
+        draws = (
+            blocked_draw(
+                streams,
+                "render.touches",
+                k,
+                lambda r, m: np.stack(
+                    [
+                        _pick(r, _weights(world.touch_types), m),
+                        r.random(m),
+                        r.integers(0, 1 << 30, m),
+                        _pick(r, _weights(world.channels), m),
+                    ],
+                    axis=1,
+                ),
+            ).astype(np.int64)
+            if k
+            else np.zeros((0, 4), dtype=np.int64)
+        )
+        own = blocked_draw(streams, "render.touches.own", k, lambda r, m: r.random(m) < 0.65)
+        channel = np.where(own, pop.channel[tl], draws[:, 3])
+        outbound = np.array([c.outbound for c in world.channels])[channel]
+        camp_channel = {c.name: i for i, c in enumerate(world.channels)}
+        camp_of = [
+            [j for j, cp in enumerate(world.campaigns) if camp_channel[cp.channel] == i]
+            for i in range(len(world.channels))
+        ]
+        n_camp = np.array([len(c) for c in camp_of])
+        flat = np.array([j for c in camp_of for j in c] + [0], dtype=np.int64)
+        start = np.cumsum([0] + [len(c) for c in camp_of])[:-1]
+        has_camp = n_camp[channel] > 0
+        pick = start[channel] + (draws[:, 2] % np.maximum(n_camp[channel], 1))
+        camp_idx = np.where(has_camp, flat[np.minimum(pick, flat.size - 1)], 0)
+        campaign = nullable(_vocab([c.id for c in world.campaigns], camp_idx), ~has_camp)
+        touches = pl.DataFrame(
+            {
+                "touch_id": make_ids("touch", k),
+                "lead_id": lead_id.gather(tl),
+                "touch_timestamp": _ts(tu),
+                "touch_type": _vocab([c.name for c in world.touch_types], draws[:, 0]),
+                "touch_channel": _vocab([c.name for c in world.channels], channel),
+                "touch_direction": _vocab(["inbound", "outbound"], outbound.astype(np.int64)),
+                "campaign_id": campaign,
+            }
+        )
+
+        return touches
+
+    def sessions_table() -> pl.DataFrame:
+        # Sessions: page views reflect engagement, pricing/demo interest reflects the deal.
+        sl, su = ob.session_lead, ob.session_us
+        order = np.argsort(sl, kind="stable")
+        sl, su = sl[order], su[order]
+        k = sl.size
+        eng = nodes["engagement"][sl]
+        dm = nodes["demo_momentum"][sl]
+        wp = nodes["deal_propensity"][sl]
+        sd = (
+            blocked_draw(
+                streams,
+                "render.sessions",
+                k,
+                lambda r, m: np.stack(
+                    [r.random(m), r.random(m), r.random(m), r.standard_normal(m), r.random(m)],
+                    axis=1,
+                ),
+            )
+            if k
+            else np.zeros((0, 5))
+        )
+        pv = 1 + np.floor(
+            -np.log(np.maximum(sd[:, 0], 1e-12)) * (2.0 + np.clip(eng, -1.5, 2.5))
         ).astype(np.int64)
-        if k
-        else np.zeros((0, 4), dtype=np.int64)
-    )
-    own = blocked_draw(streams, "render.touches.own", k, lambda r, m: r.random(m) < 0.65)
-    channel = np.where(own, pop.channel[tl], draws[:, 3])
-    outbound = np.array([c.outbound for c in world.channels])[channel]
-    camp_channel = {c.name: i for i, c in enumerate(world.channels)}
-    camp_of = [
-        [j for j, cp in enumerate(world.campaigns) if camp_channel[cp.channel] == i]
-        for i in range(len(world.channels))
-    ]
-    n_camp = np.array([len(c) for c in camp_of])
-    flat = np.array([j for c in camp_of for j in c] + [0], dtype=np.int64)
-    start = np.cumsum([0] + [len(c) for c in camp_of])[:-1]
-    has_camp = n_camp[channel] > 0
-    pick = start[channel] + (draws[:, 2] % np.maximum(n_camp[channel], 1))
-    camp_idx = np.where(has_camp, flat[np.minimum(pick, flat.size - 1)], 0)
-    campaign = nullable(_vocab([c.id for c in world.campaigns], camp_idx), ~has_camp)
-    touches = pl.DataFrame(
-        {
-            "touch_id": make_ids("touch", k),
-            "lead_id": lead_id.gather(tl),
-            "touch_timestamp": _ts(tu),
-            "touch_type": _vocab([c.name for c in world.touch_types], draws[:, 0]),
-            "touch_channel": _vocab([c.name for c in world.channels], channel),
-            "touch_direction": _vocab(["inbound", "outbound"], outbound.astype(np.int64)),
-            "campaign_id": campaign,
-        }
-    )
-
-    # Sessions: page views reflect engagement, pricing/demo interest reflects the deal.
-    sl, su = ob.session_lead, ob.session_us
-    order = np.argsort(sl, kind="stable")
-    sl, su = sl[order], su[order]
-    k = sl.size
-    eng = nodes["engagement"][sl]
-    dm = nodes["demo_momentum"][sl]
-    wp = nodes["deal_propensity"][sl]
-    sd = (
-        blocked_draw(
-            streams,
-            "render.sessions",
-            k,
-            lambda r, m: np.stack(
-                [r.random(m), r.random(m), r.random(m), r.standard_normal(m), r.random(m)], axis=1
-            ),
+        # How clearly pricing-page interest reveals deal propensity scales with the difficulty.
+        pricing_rate = 0.25 * np.exp(intent_signal * np.clip(wp, -2.5, 2.5) + 0.3 * np.tanh(dm))
+        pricing = np.floor(-np.log(np.maximum(sd[:, 1], 1e-12)) * pricing_rate).astype(np.int64)
+        demo_views = np.floor(
+            -np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.9 * np.clip(dm, -2.5, 2.5))
+        ).astype(np.int64)
+        pv = np.maximum(pv, pricing + demo_views)
+        duration = np.rint(np.exp(4.2 + 0.25 * eng + 0.5 * sd[:, 3]) * np.sqrt(pv)).astype(np.int64)
+        sessions = pl.DataFrame(
+            {
+                "session_id": make_ids("sess", k),
+                "lead_id": lead_id.gather(sl),
+                "session_timestamp": _ts(su),
+                "session_type": _vocab(
+                    [c.name for c in world.session_types],
+                    np.searchsorted(
+                        np.cumsum(
+                            np.array(_weights(world.session_types))
+                            / sum(_weights(world.session_types))
+                        ),
+                        sd[:, 4],
+                        side="right",
+                    ).clip(0, len(world.session_types) - 1),
+                ),
+                "page_views": pl.Series(pv),
+                "pricing_page_views": pl.Series(pricing),
+                "demo_page_views": pl.Series(demo_views),
+                "session_duration_seconds": pl.Series(duration),
+            }
         )
-        if k
-        else np.zeros((0, 5))
-    )
-    pv = 1 + np.floor(
-        -np.log(np.maximum(sd[:, 0], 1e-12)) * (2.0 + np.clip(eng, -1.5, 2.5))
-    ).astype(np.int64)
-    # How clearly pricing-page interest reveals deal propensity scales with the difficulty.
-    pricing_rate = 0.25 * np.exp(intent_signal * np.clip(wp, -2.5, 2.5) + 0.3 * np.tanh(dm))
-    pricing = np.floor(-np.log(np.maximum(sd[:, 1], 1e-12)) * pricing_rate).astype(np.int64)
-    demo_views = np.floor(
-        -np.log(np.maximum(sd[:, 2], 1e-12)) * 0.3 * np.exp(0.9 * np.clip(dm, -2.5, 2.5))
-    ).astype(np.int64)
-    pv = np.maximum(pv, pricing + demo_views)
-    duration = np.rint(np.exp(4.2 + 0.25 * eng + 0.5 * sd[:, 3]) * np.sqrt(pv)).astype(np.int64)
-    sessions = pl.DataFrame(
-        {
-            "session_id": make_ids("sess", k),
-            "lead_id": lead_id.gather(sl),
-            "session_timestamp": _ts(su),
-            "session_type": _vocab(
-                [c.name for c in world.session_types],
-                np.searchsorted(
-                    np.cumsum(
-                        np.array(_weights(world.session_types)) / sum(_weights(world.session_types))
-                    ),
-                    sd[:, 4],
-                    side="right",
-                ).clip(0, len(world.session_types) - 1),
-            ),
-            "page_views": pl.Series(pv),
-            "pricing_page_views": pl.Series(pricing),
-            "demo_page_views": pl.Series(demo_views),
-            "session_duration_seconds": pl.Series(duration),
-        }
-    )
 
-    # Sales activities: SDR before SQL, AE from SQL on; connects depend on follow-up quality.
-    al, au, ast = ob.activity_lead, ob.activity_us, ob.activity_stage
-    order = np.lexsort((au, al))
-    al, au, ast = al[order], au[order], ast[order]
-    k = al.size
-    ad = (
-        blocked_draw(
-            streams,
-            "render.activities",
-            k,
-            lambda r, m: np.stack([r.random(m), r.random(m)], axis=1),
+        return sessions
+
+    def activities_table() -> pl.DataFrame:
+        # Sales activities: SDR before SQL, AE from SQL on; connects depend on follow-up quality.
+        al, au, ast = ob.activity_lead, ob.activity_us, ob.activity_stage
+        order = np.lexsort((au, al))
+        al, au, ast = al[order], au[order], ast[order]
+        k = al.size
+        ad = (
+            blocked_draw(
+                streams,
+                "render.activities",
+                k,
+                lambda r, m: np.stack([r.random(m), r.random(m)], axis=1),
+            )
+            if k
+            else np.zeros((0, 2))
         )
-        if k
-        else np.zeros((0, 2))
-    )
-    rep = np.where(ast >= 2, pop.ae[al], pop.sdr[al])
-    atypes = _weights(world.activity_types)
-    atype = np.searchsorted(np.cumsum(np.array(atypes) / sum(atypes)), ad[:, 0], side="right")
-    atype = atype.clip(0, len(atypes) - 1)
-    # Outcome 0 is the positive one (a connect); its odds rise with follow-up and the stage.
-    p_conn = 1 / (1 + np.exp(-(-0.8 + 0.5 * nodes["followup_speed"][al] + 0.25 * ast)))
-    rest = np.array(_weights(world.activity_outcomes[1:]) or [1.0])
-    other = 1 + np.searchsorted(
-        np.cumsum(rest / rest.sum()),
-        (ad[:, 1] - p_conn) / np.maximum(1 - p_conn, 1e-9),
-        side="right",
-    ).clip(0, rest.size - 1)
-    outcome = np.where(ad[:, 1] < p_conn, 0, other)
-    activities = pl.DataFrame(
-        {
-            "activity_id": make_ids("act", k),
-            "lead_id": lead_id.gather(al),
-            "rep_id": rep_id.gather(rep),
-            "activity_timestamp": _ts(au),
-            "activity_type": _vocab([c.name for c in world.activity_types], atype),
-            "activity_outcome": _vocab([c.name for c in world.activity_outcomes], outcome),
-        }
-    )
+        rep = np.where(ast >= 2, pop.ae[al], pop.sdr[al])
+        atypes = _weights(world.activity_types)
+        atype = np.searchsorted(np.cumsum(np.array(atypes) / sum(atypes)), ad[:, 0], side="right")
+        atype = atype.clip(0, len(atypes) - 1)
+        # Outcome 0 is the positive one (a connect); its odds rise with follow-up and the stage.
+        p_conn = 1 / (1 + np.exp(-(-0.8 + 0.5 * nodes["followup_speed"][al] + 0.25 * ast)))
+        rest = np.array(_weights(world.activity_outcomes[1:]) or [1.0])
+        other = 1 + np.searchsorted(
+            np.cumsum(rest / rest.sum()),
+            (ad[:, 1] - p_conn) / np.maximum(1 - p_conn, 1e-9),
+            side="right",
+        ).clip(0, rest.size - 1)
+        outcome = np.where(ad[:, 1] < p_conn, 0, other)
+        activities = pl.DataFrame(
+            {
+                "activity_id": make_ids("act", k),
+                "lead_id": lead_id.gather(al),
+                "rep_id": rep_id.gather(rep),
+                "activity_timestamp": _ts(au),
+                "activity_type": _vocab([c.name for c in world.activity_types], atype),
+                "activity_outcome": _vocab([c.name for c in world.activity_outcomes], outcome),
+            }
+        )
+
+        return activities
+
+    # The event tables draw from their own streams, so they can be built concurrently.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(f) for f in (touches_table, sessions_table, activities_table)]
+        touches, sessions, activities = (f.result() for f in futures)
 
     # Opportunities: opened at SQL.
     opp = np.flatnonzero(logged[2] >= 0)
