@@ -152,8 +152,9 @@ def test_planned_cut_equals_the_reference_cut() -> None:
     scheme, ctx = context(seed=5, n_leads=1500, exposure_mode="student_public")
     world = scheme.build_world(ctx)
     rendered = scheme.render(world, scheme.simulate(world, ctx), ctx)
+    assert scheme._cut is not None
     planned = scheme.snapshot_cut(rendered, ctx)
-    del scheme._cut
+    assert scheme._cut is None  # used once
     reference = scheme.snapshot_cut(rendered, ctx)
     for name, frame in reference.items():
         assert planned[name].equals(frame), name

@@ -18,7 +18,7 @@ from leadforge_core.validation.findings import Check
 from leadforge_lead_scoring.checks import CHECKS, inspect_extras
 from leadforge_lead_scoring.observe.crm import observe
 from leadforge_lead_scoring.params import LeadScoringParams
-from leadforge_lead_scoring.publish.cut import apply_cut, cut_tables, plan_cut
+from leadforge_lead_scoring.publish.cut import CutPlan, apply_cut, cut_tables, plan_cut
 from leadforge_lead_scoring.publish.metadata import card_sections, public_summary, truth_files
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
 from leadforge_lead_scoring.publish.tables import build_tables, stringify
@@ -56,6 +56,8 @@ class LeadScoringScheme(Scheme):
     )
     motifs = tuple(MOTIF_FAMILIES)
     exposure = EXPOSURE
+    #: Public cut planned during render, keyed to the rendered tables it belongs to.
+    _cut: tuple[dict[str, pl.DataFrame], CutPlan] | None = None
 
     def table_specs(self) -> list[TableSpec]:
         return list(TABLE_SPECS)
@@ -151,9 +153,15 @@ class LeadScoringScheme(Scheme):
             closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
             closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
             ids = extra["ids"]
-            if ctx.mode.is_public:
-                self._cut = plan_cut(tables, params.snapshot_day, stage_order(w))
+            # The public cut is planned here, on integer keys, and applied by snapshot_cut to
+            # exactly these tables (published once, then dropped).
+            cut = (
+                plan_cut(tables, params.snapshot_day, stage_order(w))
+                if ctx.mode.is_public
+                else None
+            )
             tables = {name: stringify(frame, ids) for name, frame in tables.items()}
+            self._cut = (tables, cut) if cut is not None else None
             task = build_task(
                 tables,
                 stringify(feats, ids),
@@ -187,9 +195,10 @@ class LeadScoringScheme(Scheme):
         )
 
     def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
-        plan = getattr(self, "_cut", None)
-        if plan is not None:
-            return apply_cut(rendered.tables, plan)
+        planned = getattr(self, "_cut", None)
+        self._cut = None
+        if planned is not None and planned[0] is rendered.tables:
+            return apply_cut(rendered.tables, planned[1])
         w = ctx.recipe.world
         return cut_tables(rendered.tables, ctx.params.snapshot_day, stage_order(w), w.stages["sql"])
 
