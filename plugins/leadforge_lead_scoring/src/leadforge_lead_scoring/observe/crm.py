@@ -12,8 +12,9 @@ import attrs
 import numpy as np
 
 from leadforge_core.rng import RandomStreams, blocked_draw
+from leadforge_lead_scoring.simulate.engine import SimResult
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
-from leadforge_lead_scoring.world.population import US_PER_DAY
+from leadforge_lead_scoring.world.population import US_PER_DAY, Population
 
 
 @attrs.define
@@ -41,8 +42,13 @@ def _offset(streams: RandomStreams, name: str, n: int) -> np.ndarray:
 
 
 def observe(
-    sim, pop, obs: dict[str, float], streams: RandomStreams, horizon: int, n_channels: int
-) -> Observed:  # type: ignore[no-untyped-def]
+    sim: SimResult,
+    pop: Population,
+    obs: dict[str, float],
+    streams: RandomStreams,
+    horizon: int,
+    n_channels: int,
+) -> Observed:
     created = pop.lead_created_us
     end = created + horizon * US_PER_DAY  # exclusive end of each lead's window
 

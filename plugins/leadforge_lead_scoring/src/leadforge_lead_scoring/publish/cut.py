@@ -87,9 +87,10 @@ class CutPlan:
 
 def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: list[str]) -> CutPlan:
     """``tables`` must have positional integer ``lead_id`` keys."""
-    anchor = tables["leads"]["lead_created_at"] + pl.duration(days=snapshot_day)
-    anchor = pl.select(anchor).to_series()
-    keep = {}
+    anchor = pl.select(
+        tables["leads"]["lead_created_at"] + pl.duration(days=snapshot_day)
+    ).to_series()
+    keep: dict[str, pl.Series] = {}
     for name, ts in (*EVENT_TABLES.items(), ("opportunities", "created_at")):
         frame = tables[name]
         keep[name] = (frame[ts] <= anchor.gather(frame["lead_id"])).alias("keep")

@@ -57,7 +57,7 @@ def build_tables(
     streams: RandomStreams,
     proxy_noise: float,
     intent_signal: float = 0.6,
-) -> tuple[dict[str, pl.DataFrame], dict[str, np.ndarray]]:
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """Return the tables with integer entity keys (see :func:`stringify`) and helpers.
 
     Keys stay integers (row positions) until the features are computed, because joins and

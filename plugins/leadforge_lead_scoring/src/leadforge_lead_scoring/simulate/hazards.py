@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import networkx as nx
 import numpy as np
+
+from leadforge_lead_scoring.recipe import LeadScoringWorld
+from leadforge_lead_scoring.world.population import Population
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+    return np.asarray((1.0 / (1.0 + np.exp(-x))).astype(np.float32))
 
 
 def exogenous_inputs(
-    world, pop, graph, idx: np.ndarray, interaction: float = 1.0
-) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    world: LeadScoringWorld,
+    pop: Population,
+    graph: nx.DiGraph,
+    idx: np.ndarray,
+    interaction: float = 1.0,
+) -> dict[str, np.ndarray]:
     """Recipe vocabulary effects (plus entity-level noise) feeding the graph's root nodes.
 
     Account and contact latents carry their entity's noise so sibling leads share it. Segment fit is
@@ -19,8 +29,8 @@ def exogenous_inputs(
     with no main effect; no CRM proxy measures it, so only non-linear models pick it up.
     """
 
-    def eff(items: list, codes: np.ndarray, attr: str = "effect") -> np.ndarray:  # type: ignore[type-arg]
-        return np.array([getattr(i, attr) for i in items], dtype=np.float32)[codes]
+    def eff(items: Sequence[object], codes: np.ndarray, attr: str = "effect") -> np.ndarray:
+        return np.asarray(np.array([getattr(i, attr) for i in items], dtype=np.float32)[codes])
 
     contact = pop.lead_contact[idx]
     account = pop.contact_account[contact]
@@ -63,7 +73,7 @@ def exogenous_inputs(
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 
-def _centered(x: np.ndarray, world) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _centered(x: np.ndarray, world: LeadScoringWorld) -> np.ndarray:
     """Band complexity centred on its population-weighted mean (so the interaction has no
     main effect)."""
     w = np.array([b.weight for b in world.employee_bands], dtype=np.float32)

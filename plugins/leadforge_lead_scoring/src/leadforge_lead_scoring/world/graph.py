@@ -140,12 +140,12 @@ def validate_graph(g: nx.DiGraph) -> None:
 
 def _contribution(form: str, x: np.ndarray, partner: np.ndarray | None) -> np.ndarray:
     if form == "tanh":
-        return np.tanh(x)
+        return np.asarray(np.tanh(x))
     if form == "threshold":
-        return (x > 0.25).astype(np.float32) * 2.0 - 0.6
+        return np.asarray((x > 0.25).astype(np.float32) * 2.0 - 0.6)
     if form == "product":
         assert partner is not None
-        return x * partner
+        return np.asarray(x * partner)
     return x
 
 

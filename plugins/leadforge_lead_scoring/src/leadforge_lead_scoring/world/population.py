@@ -8,6 +8,8 @@ rendered from the codes later.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -19,9 +21,9 @@ from leadforge_lead_scoring.recipe import LeadScoringWorld
 US_PER_DAY = 86_400_000_000
 
 
-def _weights(items: list) -> np.ndarray:  # type: ignore[type-arg]
+def _weights(items: Sequence[Any]) -> np.ndarray:
     w = np.array([i.weight for i in items], dtype=np.float64)
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def _pick(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
@@ -94,7 +96,7 @@ class Population:
 
     @property
     def lead_account(self) -> np.ndarray:
-        return self.contact_account[self.lead_contact]
+        return np.asarray(self.contact_account[self.lead_contact])
 
 
 def build_population(
