@@ -92,10 +92,7 @@ def observe(
         streams,
         "observe.stages.time",
         n,
-        lambda r, k: np.minimum(
-            r.random((k, entry.shape[0]), dtype=np.float32) * np.float32(US_PER_DAY),
-            np.float32(US_PER_DAY - 2**20),
-        ).astype(np.int64),
+        lambda r, k: (r.random((k, entry.shape[0])) * (US_PER_DAY - 1)).astype(np.int64),
     ).T
     true_us = np.where(entry > 0, true_us + offs, true_us)
     sdelay = blocked_draw(
@@ -103,8 +100,7 @@ def observe(
         "observe.stages.delay",
         n,
         lambda r, k: (
-            r.standard_exponential((k, entry.shape[0]), dtype=np.float32)
-            * np.float32(max(obs["stage_log_delay_days"], 1e-9) * US_PER_DAY)
+            r.exponential(max(obs["stage_log_delay_days"], 1e-9), (k, entry.shape[0])) * US_PER_DAY
         ).astype(np.int64),
     ).T
     close_us = np.where(true_us[WON] >= 0, true_us[WON], true_us[LOST])
