@@ -114,7 +114,9 @@ def build_tasks(
             *names,
         )
         split, split_details = _split(frame, feats, params, regime, streams)
-        constant = [c for c in names if frame.filter(split == "train")[c].n_unique() <= 1]
+        constant = [
+            c for c in names if frame.filter(split == "train")[c].drop_nulls().n_unique() <= 1
+        ]
         frame = frame.drop(constant)
         sums = targets.forward_values(tables["invoices"], rows, VALUE_WINDOWS)
         values = {f"ltv_revenue_{w}d": sums[w] for w in VALUE_WINDOWS}
