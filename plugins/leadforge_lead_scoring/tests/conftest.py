@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from ls_helpers import generate  # noqa: E402
+from worlds import generate  # noqa: E402
 
 from leadforge_core import plugins  # noqa: E402
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
 from leadforge_lead_scoring.simulate import engine
-from ls_helpers import context, generate
+from worlds import context, generate
 
 from leadforge_core.validation.runner import validate_bundle
 

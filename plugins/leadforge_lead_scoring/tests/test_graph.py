@@ -15,7 +15,7 @@ from leadforge_lead_scoring.world.graph import (
     validate_graph,
 )
 from leadforge_lead_scoring.world.motifs import CATEGORY_RANK, MOTIF_FAMILIES
-from ls_helpers import context
+from worlds import context
 
 from leadforge_core.errors import SimulationError
 from leadforge_core.rng import RandomStreams

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ls_helpers import RECIPE
+from worlds import RECIPE
 
 from leadforge_core.api import Generator
 from leadforge_core.errors import ConfigError, LeadforgeError

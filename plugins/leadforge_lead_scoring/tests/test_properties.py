@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
-from ls_helpers import generate
+from worlds import generate
 
 SPECS = {s.name: s for s in TABLE_SPECS}
 WORLDS = st.fixed_dictionaries(

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from ls_helpers import RECIPE
+from worlds import RECIPE
 
 from leadforge_core.api import Generator
 

@@ -58,7 +58,7 @@ def build_tables(
     proxy_noise: float,
     intent_signal: float = 0.6,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    """Return the tables with integer entity keys (see :func:`stringify`) and helpers.
+    """Return the tables with integer entity keys (see :func:`stringify`) and side outputs.
 
     Keys stay integers (row positions) until the features are computed, because joins and
     group-bys on integers are several times faster than on id strings.

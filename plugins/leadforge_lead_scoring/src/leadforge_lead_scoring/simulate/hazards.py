@@ -1,4 +1,4 @@
-"""Small vectorized helpers for per-day probabilities."""
+"""Per-day probabilities and the exogenous inputs that feed the hidden graph."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the lead-scoring tests."""
+"""Small worlds for the lead-scoring tests: generation and stage-level contexts."""
 
 from __future__ import annotations
 
