@@ -170,3 +170,9 @@ def test_scheme_cross_field_check(toy_host: PluginHost) -> None:
 def test_unknown_motif_lists_valid(toy_host: PluginHost) -> None:
     with pytest.raises(ConfigError, match="steady, bursty"):
         _cfg(toy_host, motif="chaotic")
+
+
+def test_api_sets_sit_below_keywords(toy_host: PluginHost) -> None:
+    cfg = _cfg(toy_host, sets=["snapshot_day=21", "population.n_customers=90"], n_customers=80)
+    assert cfg["params"]["snapshot_day"] == 21
+    assert cfg["params"]["population"]["n_customers"] == 80

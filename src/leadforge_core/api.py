@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,14 @@ class Generator:
         difficulty: str | None = None,
         motif: str | None = None,
         override: str | Path | None = None,
+        sets: Sequence[str] = (),
         host: PluginHost | None = None,
         **params: Any,
     ) -> Generator:
         """Resolve ``recipe`` (id or path) with keyword overrides.
 
-        Extra keywords are the scheme's size flags (``n_leads=…``) or top-level parameters
+        ``sets`` takes ``"key=value"`` strings like the CLI's ``--set``. Extra keywords are the
+        scheme's size flags (``n_leads=…``) or top-level parameters
         (``snapshot_day=…``); anything else raises :class:`~leadforge_core.errors.ConfigError`.
         """
         return cls(
@@ -42,6 +45,7 @@ class Generator:
                 recipe,
                 host=host,
                 override=override,
+                sets=sets,
                 seed=seed,
                 mode=exposure_mode,
                 difficulty=difficulty,
