@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from leadforge_core.bundle import layout
-from leadforge_core.bundle.model import TableSpec
+from leadforge_core.bundle.model import ForeignKey, TableSpec
 from leadforge_core.bundle.writer import sha256_file
 from leadforge_core.validation.findings import Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
@@ -140,63 +140,83 @@ def declared_schemas(
                 )
 
 
+def _orphans(child: pl.LazyFrame, column: str, parent: pl.LazyFrame, ref: str) -> pl.LazyFrame:
+    return (
+        child.select(pl.col(column).drop_nulls().unique())
+        .join(parent.select(pl.col(ref).alias(column)), on=column, how="anti")
+        .sort(column)
+    )
+
+
 def keys(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Finding]:
-    """Primary keys unique and non-null; foreign keys resolve. All queries run in one
-    parallel polars batch, because on million-row bundles this is the costliest check."""
+    """Primary keys unique and non-null; foreign keys resolve.
+
+    On million-row bundles this is the costliest core check, so it first compares 64-bit
+    hashes of the keys in one parallel polars batch; only a table that looks wrong is
+    re-checked exactly on the strings (a hash collision can only raise a false alarm, which the
+    exact pass then clears).
+    """
     frames: dict[str, pl.DataFrame] = {}
     for name in view.table_names():
         try:
             frames[name] = view.table(name)
         except BundleReadError:
             continue
-    labels: list[tuple[str, str, str]] = []  # (kind, table, detail)
-    queries: list[pl.LazyFrame] = []
+    pks: list[tuple[str, str]] = []
+    fks: list[tuple[str, ForeignKey]] = []
     for name, frame in frames.items():
         spec = specs.get(name)
         if spec is None:
             continue
-        pk = spec.primary_key
-        if pk and pk in frame.columns:
-            labels.append(("pk", name, pk))
-            queries.append(
-                frame.lazy().select(
-                    nulls=pl.col(pk).null_count(), dupes=pl.len() - pl.col(pk).n_unique()
-                )
-            )
+        if spec.primary_key and spec.primary_key in frame.columns:
+            pks.append((name, spec.primary_key))
         for fk in spec.foreign_keys:
             parent = frames.get(fk.ref_table)
             if (
-                fk.column not in frame.columns
-                or parent is None
-                or fk.ref_column not in parent.columns
+                fk.column in frame.columns
+                and parent is not None
+                and fk.ref_column in parent.columns
             ):
-                continue
-            labels.append(("fk", name, f"{fk.column}\t{fk.ref_table}\t{fk.ref_column}"))
-            queries.append(
-                frame.lazy()
-                .select(pl.col(fk.column).drop_nulls().unique())
-                .join(
-                    parent.lazy().select(pl.col(fk.ref_column).alias(fk.column)),
-                    on=fk.column,
-                    how="anti",
-                )
-                .sort(fk.column)
-            )
-    for (kind, name, detail), result in zip(labels, pl.collect_all(queries), strict=True):
+                fks.append((name, fk))
+    fast = [
+        frames[t]
+        .lazy()
+        .select(nulls=pl.col(c).null_count(), dupes=pl.len() - pl.col(c).hash().n_unique())
+        for t, c in pks
+    ] + [
+        frames[t]
+        .lazy()
+        .select(h=pl.col(fk.column).drop_nulls().hash())
+        .unique()
+        .join(
+            frames[fk.ref_table].lazy().select(h=pl.col(fk.ref_column).hash()), on="h", how="anti"
+        )
+        .select(n=pl.len())
+        for t, fk in fks
+    ]
+    results = pl.collect_all(fast)
+    for (name, pk), result in zip(pks, results[: len(pks)], strict=True):
         rel = layout.table_file(name)
-        if kind == "pk":
-            nulls, dupes = result.row(0)
-            if nulls:
-                yield Finding("primary_key", f"{detail} has {nulls} nulls", rel)
-            if dupes:
-                yield Finding("primary_key", f"{detail} has {dupes} duplicate values", rel)
-        elif result.height:
-            column, ref_table, ref_column = detail.split("\t")
-            sample = ", ".join(str(v) for v in result[column].head(3).to_list())
+        nulls, dupes = result.row(0)
+        if nulls:
+            yield Finding("primary_key", f"{pk} has {nulls} nulls", rel)
+        if dupes:
+            col = frames[name][pk]
+            exact = col.len() - col.n_unique()
+            if exact:
+                yield Finding("primary_key", f"{pk} has {exact} duplicate values", rel)
+    for (name, fk), result in zip(fks, results[len(pks) :], strict=True):
+        if not result.item():
+            continue
+        orphans = _orphans(
+            frames[name].lazy(), fk.column, frames[fk.ref_table].lazy(), fk.ref_column
+        ).collect()
+        if orphans.height:
+            sample = ", ".join(str(v) for v in orphans[fk.column].head(3).to_list())
             yield Finding(
                 "foreign_key",
-                f"{result.height} {column} values not in {ref_table}.{ref_column} (e.g. {sample})",
-                rel,
+                f"{orphans.height} {fk.column} values not in {fk.ref_table}.{fk.ref_column} (e.g. {sample})",
+                layout.table_file(name),
             )
 
 
