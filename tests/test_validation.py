@@ -107,3 +107,19 @@ def test_cli_validate_exit_codes(
     report = json.loads(captured.out)
     assert report["ok"] is False and report["findings"][0]["location"] == "dataset_card.md"
     assert captured.err.startswith("error: ") and len(captured.err.splitlines()) == 1
+
+
+def test_implausible_timestamp(bundle: Path, toy_host: PluginHost) -> None:
+    f = bundle / "tables/customers.parquet"
+    customers = pl.read_parquet(f)
+    customers = customers.with_columns(
+        signup_at=pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.datetime(1900, 1, 1))
+        .otherwise(pl.col("signup_at"))
+    )
+    customers.write_parquet(f)
+    report = validate_bundle(bundle, toy_host)
+    assert any(
+        f.check == "timestamps" and f.message == "1 values of signup_at outside 1970-2200"
+        for f in report.findings
+    )

@@ -221,6 +221,9 @@ def keys(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Finding]:
 
 
 def timestamps(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Finding]:
+    """Datetimes within 1970-2200 and declared ``(earlier, later)`` pairs ordered."""
+    labels: list[tuple[str, list[str]]] = []
+    queries: list[pl.LazyFrame] = []
     for name in view.table_names():
         spec = specs.get(name)
         if spec is None:
@@ -229,17 +232,23 @@ def timestamps(view: BundleView, specs: dict[str, TableSpec]) -> Iterator[Findin
             frame = view.table(name)
         except BundleReadError:
             continue
-        rel = layout.table_file(name)
+        exprs: list[pl.Expr] = []
+        messages: list[str] = []
         for col in spec.columns:
             if col.name in frame.columns and isinstance(frame.schema[col.name], pl.Datetime):
-                bad = frame.filter(pl.col(col.name).dt.year().is_between(1970, 2200).not_()).height
-                if bad:
-                    yield Finding("timestamps", f"{col.name}: {bad} values outside 1970-2200", rel)
+                exprs.append(pl.col(col.name).dt.year().is_between(1970, 2200).not_().sum())
+                messages.append(f"{{}} values of {col.name} outside 1970-2200")
         for early, late in spec.time_order:
             if early in frame.columns and late in frame.columns:
-                bad = frame.filter(pl.col(early) > pl.col(late)).height
-                if bad:
-                    yield Finding("timestamps", f"{bad} rows with {early} after {late}", rel)
+                exprs.append((pl.col(early) > pl.col(late)).sum())
+                messages.append(f"{{}} rows with {early} after {late}")
+        if exprs:
+            labels.append((layout.table_file(name), messages))
+            queries.append(frame.lazy().select(e.alias(str(i)) for i, e in enumerate(exprs)))
+    for (rel, messages), result in zip(labels, pl.collect_all(queries), strict=True):
+        for message, count in zip(messages, result.row(0), strict=True):
+            if count:
+                yield Finding("timestamps", message.format(count), rel)
 
 
 def files_and_hashes_without_manifest(view: BundleView) -> Iterator[Finding]:
