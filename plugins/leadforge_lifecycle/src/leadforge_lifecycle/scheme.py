@@ -19,7 +19,7 @@ from leadforge_lifecycle.publish.tables import build_tables
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.simulate.engine import SimResult, simulate
 from leadforge_lifecycle.snapshot.catalog import feature_infos
-from leadforge_lifecycle.snapshot.tasks import build_tasks, target_names, task_specs
+from leadforge_lifecycle.snapshot.tasks import EARLY_TASKS, build_tasks, target_names, task_specs
 from leadforge_lifecycle.world.build import build_world, horizon_end
 from leadforge_lifecycle.world.population import World
 
@@ -81,7 +81,7 @@ class LifecycleScheme(Scheme):
             manifest_extra=metadata.public_facts(params),
             instructor_manifest_extra={
                 "motif_family": str(world.graph.motif),
-                "instructor_only_tasks": list(cut.EARLY_TASKS),
+                "instructor_only_tasks": list(EARLY_TASKS),
             },
         )
 

@@ -345,10 +345,10 @@ def simulate(
             bar.advance()
 
     episode_ids = eps.frame(("episode", "end_week", "outcome"))
-    outcome = np.zeros(n_episodes, dtype=np.int64)
-    end_week = np.full(n_episodes, -1, dtype=np.int64)
-    outcome[episode_ids["episode"].astype(np.int64)] = episode_ids["outcome"]
-    end_week[episode_ids["episode"].astype(np.int64)] = episode_ids["end_week"]
+    episode_outcome = np.zeros(n_episodes, dtype=np.int64)
+    episode_end = np.full(n_episodes, -1, dtype=np.int64)
+    episode_outcome[episode_ids["episode"].astype(np.int64)] = episode_ids["outcome"]
+    episode_end[episode_ids["episode"].astype(np.int64)] = episode_ids["end_week"]
     final = {
         "mrr": np.where(churn_week >= 0, 0.0, mrr),
         "last_mrr": mrr,
@@ -362,7 +362,7 @@ def simulate(
     return SimResult(
         events=ev.frame(("customer", "week", "type", "mrr_before", "mrr_after", "term_new")),
         invoices=inv.frame(("customer", "week", "amount", "episode")),
-        episodes={"outcome": outcome, "end_week": end_week},
+        episodes={"outcome": episode_outcome, "end_week": episode_end},
         health=telemetry.collect(),
         final=final,
     )
