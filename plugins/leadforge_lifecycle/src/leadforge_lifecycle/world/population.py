@@ -100,7 +100,7 @@ def sample_population(
             + _shift(vocab.industries)[industry]
             + _shift(vocab.acquisition_channels)[channel]
         )
-        mrr = band_mrr[band] * np.exp(rng.normal(0.0, mrr_sigma, size) + 0.1 * fit)
+        mrr = band_mrr[band] * np.exp(rng.normal(0.0, mrr_sigma, size))
         return {
             "start_week": rng.integers(0, acquisition_weeks, size),
             # Start offset inside the week: a weekday and a business hour, in minutes.
