@@ -52,9 +52,10 @@ def build_graph(
         raise SimulationError(
             f"unknown motif family {family!r}; valid: {', '.join(MOTIF_FAMILIES)}"
         )
-    story, multipliers, added = MOTIF_FAMILIES[family]
+    story, multipliers, added, node_noise = MOTIF_FAMILIES[family]
     g = nx.DiGraph(motif_family=family, story=story)
     for name, (category, noise, description) in BASE_NODES.items():
+        noise *= node_noise.get(name, 1.0)
         _add_node(g, name, category, noise * noise_scale, description)
     edges = dict(BASE_EDGES)
     edges.update(added)

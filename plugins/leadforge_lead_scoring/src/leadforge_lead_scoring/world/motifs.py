@@ -75,22 +75,33 @@ BASE_EDGES: Final[dict[tuple[str, str], tuple[float, str, str]]] = {
     ("deal_propensity", "deal_size"): (0.1, "linear", ""),
 }
 
-#: family -> (story, edge multipliers (0 removes), added edges, stage bottleneck)
+#: family -> (story, edge multipliers (0 removes), added edges, node noise multipliers)
 MOTIF_FAMILIES: Final[
     dict[
-        str, tuple[str, dict[tuple[str, str], float], dict[tuple[str, str], tuple[float, str, str]]]
+        str,
+        tuple[
+            str,
+            dict[tuple[str, str], float],
+            dict[tuple[str, str], tuple[float, str, str]],
+            dict[str, float],
+        ],
     ]
 ] = {
+    # Final sign-off is the strongest single step of the funnel, so each family decides it
+    # through its own story (with a non-linear edge a tree model can find); the industry x
+    # company-size segment only leads it in the fit world.
     "fit_dominant": (
         "Firmographic fit decides: well-matched accounts convert almost whatever the funnel does.",
         {
-            ("account_fit", "deal_propensity"): 2.0,
-            ("account_fit", "lead_quality"): 1.5,
-            ("engagement", "deal_propensity"): 0.5,
-            ("demo_momentum", "deal_propensity"): 0.6,
+            ("account_fit", "deal_propensity"): 2.5,
+            ("account_fit", "lead_quality"): 1.0,
+            ("engagement", "deal_propensity"): 0.2,
+            ("demo_momentum", "deal_propensity"): 0.4,
             ("segment_fit", "final_approval"): 1.3,
+            ("budget_readiness", "final_approval"): 3.0,
         },
-        {("account_fit", "final_approval"): (0.5, "linear", "")},
+        {("account_fit", "final_approval"): (0.8, "linear", "")},
+        {},
     ),
     "intent_dominant": (
         "Buying intent decides: engaged, actively searching contacts convert.",
@@ -98,40 +109,52 @@ MOTIF_FAMILIES: Final[
             ("contact_intent", "engagement"): 1.6,
             ("engagement", "demo_momentum"): 1.5,
             ("engagement", "deal_propensity"): 2.5,
-            ("account_fit", "deal_propensity"): 0.4,
+            ("account_fit", "deal_propensity"): 0.3,
         },
-        {("engagement", "final_approval"): (0.5, "linear", "")},
+        {
+            ("engagement", "final_approval"): (1.0, "threshold", ""),
+            ("contact_authority", "final_approval"): (0.1, "linear", ""),
+            ("contact_intent", "final_approval"): (0.8, "product", "contact_authority"),
+        },
+        {},
     ),
     "sales_execution_sensitive": (
         "Sales execution decides: fast, skilled follow-up turns average leads into deals.",
         {
-            ("rep_execution", "followup_speed"): 1.5,
+            ("rep_execution", "followup_speed"): 1.0,
             ("followup_speed", "deal_propensity"): 4.0,
-            ("account_fit", "deal_propensity"): 0.6,
+            ("account_fit", "deal_propensity"): 0.4,
+            ("engagement", "deal_propensity"): 0.5,
         },
         {
             ("rep_execution", "demo_momentum"): (0.6, "linear", ""),
-            ("followup_speed", "final_approval"): (0.5, "linear", ""),
+            ("followup_speed", "final_approval"): (1.0, "threshold", ""),
         },
+        # Follow-up varies lead by lead, not only by rep.
+        {"followup_speed": 2.0},
     ),
     "demo_trial_mediated": (
         "The demo/trial is the mediator: engagement matters only through demo momentum.",
         {
-            ("demo_momentum", "deal_propensity"): 2.5,
-            ("engagement", "demo_momentum"): 1.6,
+            ("demo_momentum", "deal_propensity"): 3.5,
+            ("engagement", "demo_momentum"): 0.6,
             ("engagement", "deal_propensity"): 0.0,
-            ("account_fit", "deal_propensity"): 0.5,
+            ("account_fit", "deal_propensity"): 0.3,
         },
-        {("demo_momentum", "final_approval"): (0.5, "linear", "")},
+        {("demo_momentum", "final_approval"): (1.2, "threshold", "")},
+        # The demo experience itself varies a lot: momentum is more than engagement.
+        {"demo_momentum": 3.0},
     ),
     "buying_committee_friction": (
         "Buying committees decide: large, political committees stall or block deals.",
         {
             ("committee_complexity", "committee_friction"): 1.5,
             ("committee_friction", "deal_propensity"): 4.0,
-            ("account_fit", "deal_propensity"): 0.7,
-            ("committee_friction", "final_approval"): 1.5,
+            ("account_fit", "deal_propensity"): 0.5,
+            ("committee_friction", "final_approval"): 2.5,
+            ("contact_authority", "committee_friction"): 2.0,
         },
         {("committee_friction", "demo_momentum"): (-0.4, "linear", "")},
+        {},
     ),
 }
