@@ -161,3 +161,16 @@ def test_features_do_not_see_the_future(small) -> None:
     pub = customer_features(pub_tables, rows, ctx.recipe.world, False)
     safe = [c for c in inst.columns if c not in ("mrr_change_full_period", "_final")]
     assert inst.select(safe).equals(pub.select(safe))
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**31), tier=st.sampled_from(["intro", "advanced"]))
+def test_same_seed_same_tables_and_tasks(seed: int, tier: str) -> None:
+    first = run(make_ctx(seed=seed, n=120, difficulty=tier))[3]
+    second = run(make_ctx(seed=seed, n=120, difficulty=tier))[3]
+    for name, frame in first.tables.items():
+        assert frame.equals(second.tables[name]), name
+    for name, task in first.tasks.items():
+        for split, frame in task.splits.items():
+            assert frame.equals(second.tasks[name].splits[split]), (name, split)
+    assert first.truth["mechanism_summary.json"] == second.truth["mechanism_summary.json"]
