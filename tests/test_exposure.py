@@ -89,3 +89,12 @@ def test_instructor_has_truth(toy_host: PluginHost) -> None:
     assert bundle.truth is not None and "world_spec.json" in bundle.truth
     assert "loyalty" in bundle.tables
     assert isinstance(bundle.tables["orders"], pl.DataFrame)
+
+
+def test_instructor_only_tasks_accept_patterns() -> None:
+    from leadforge_core.exposure import ExposurePolicy
+
+    policy = ExposurePolicy(instructor_only_tasks=("early_*", "audit"))
+    assert policy.withholds_task("early_ltv_revenue_30d") and policy.withholds_task("audit")
+    assert not policy.withholds_task("ltv_revenue_30d") and not policy.withholds_task("audits")
+    assert policy.redactions() == ["tasks early_* withheld", "task audit withheld"]

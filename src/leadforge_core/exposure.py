@@ -8,6 +8,7 @@ the core applies the rest, so every scheme obeys the same rule: public ⊆ instr
 from __future__ import annotations
 
 import enum
+import fnmatch
 
 import attrs
 
@@ -32,13 +33,18 @@ class ExposurePolicy:
     ``as_of_columns``: ``{table: (column, ...)}`` whose public values are recomputed as of the
     snapshot anchor (for example an opportunity's stage). Such a column is still present in the
     instructor table; only its value may differ, so the subset rule compares every other column.
-    ``instructor_only_tasks``: tasks shipped only in instructor bundles.
+    ``instructor_only_tasks``: tasks shipped only in instructor bundles; shell-style patterns
+    (``early_*``) match task names, so schemes whose task names depend on parameters can
+    still declare them.
     """
 
     omit_tables: tuple[str, ...] = ()
     redact_columns: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     as_of_columns: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     instructor_only_tasks: tuple[str, ...] = ()
+
+    def withholds_task(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.instructor_only_tasks)
 
     def redactions(self) -> list[str]:
         """Human-readable list recorded in a public manifest."""
@@ -47,5 +53,8 @@ class ExposurePolicy:
             out += [f"column {table}.{c} removed" for c in cols]
         for table, cols in sorted(self.as_of_columns.items()):
             out += [f"column {table}.{c} shown as of the snapshot anchor" for c in cols]
-        out += [f"task {t} withheld" for t in self.instructor_only_tasks]
+        out += [
+            f"tasks {t} withheld" if "*" in t else f"task {t} withheld"
+            for t in self.instructor_only_tasks
+        ]
         return out

@@ -28,7 +28,7 @@ def publish(scheme: Scheme, rendered: Rendered, ctx: RunContext) -> Rendered:
     hidden = {f.feature_name for f in rendered.features if not f.available_in_public_mode}
     tasks: dict[str, TaskOutput] = {}
     for name, task in rendered.tasks.items():
-        if name in policy.instructor_only_tasks:
+        if policy.withholds_task(name):
             continue
         splits = {s: f.drop([c for c in f.columns if c in hidden]) for s, f in task.splits.items()}
         tasks[name] = TaskOutput(spec=task.spec, splits=splits, details=dict(task.details))

@@ -45,8 +45,10 @@ def public_exposure(view: BundleView, policy: ExposurePolicy) -> Iterator[Findin
                 yield Finding(
                     "exposure", f"redacted column {col!r} is present", layout.table_file(name)
                 )
-    for task in policy.instructor_only_tasks:
-        if task in view.task_names() or (view.path / layout.TASKS_DIR / task).exists():
+    tasks_dir = view.path / layout.TASKS_DIR
+    on_disk = {p.name for p in tasks_dir.iterdir()} if tasks_dir.is_dir() else set()
+    for task in sorted(on_disk | set(view.task_names())):
+        if policy.withholds_task(task):
             yield Finding(
                 "exposure",
                 f"instructor-only task {task!r} is present",
