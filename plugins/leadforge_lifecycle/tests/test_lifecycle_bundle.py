@@ -8,7 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from leadforge_lifecycle.snapshot.tasks import EARLY_TASKS
+from leadforge_lifecycle.params import WindowParams
+from leadforge_lifecycle.snapshot.tasks import early_tasks
 
 from leadforge_core.api import Generator, list_recipes
 from leadforge_core.errors import ConfigError
@@ -16,6 +17,7 @@ from leadforge_core.pipeline import plan
 from leadforge_core.plugins import PluginHost
 from leadforge_core.validation.runner import validate_bundle
 
+EARLY_TASKS = early_tasks(WindowParams())
 RECIPE = "b2b_saas_ltv_v1"
 STAMP = "2026-01-01T00:00:00Z"
 

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from leadforge_lifecycle.params import VALUE_WINDOWS
+from leadforge_lifecycle.params import VALUE_WINDOWS, WindowParams
 from leadforge_lifecycle.publish.cut import EXPOSURE
 from leadforge_lifecycle.publish.specs import EVENT_TIME, TABLE_SPECS
 from leadforge_lifecycle.snapshot.targets import PAID
@@ -67,7 +67,7 @@ def test_public_cut_is_safe_consistent_and_a_subset(seed: int, obs: dt.date) -> 
     assert not set(late["customer_id"]) & set(public["customers"]["customer_id"])
     # No target column anywhere in the public tables.
     for frame in public.values():
-        assert not set(target_names()) & set(frame.columns)
+        assert not set(target_names(WindowParams())) & set(frame.columns)
 
 
 def _rows(task) -> pl.DataFrame:
@@ -109,7 +109,7 @@ def test_targets_equal_invoice_sums_and_windows_are_monotone(seed: int, tier: st
 
 def test_each_task_carries_only_its_own_target(small) -> None:
     rendered = small[3]
-    names = set(target_names())
+    names = set(target_names(WindowParams()))
     for task in rendered.tasks.values():
         for frame in task.splits.values():
             assert names & set(frame.columns) == set(task.spec.targets)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -15,10 +16,9 @@ import polars as pl
 
 from leadforge_core.validation.findings import Check, Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
-from leadforge_lifecycle.params import VALUE_WINDOWS
 from leadforge_lifecycle.publish.specs import EVENT_TIME
 from leadforge_lifecycle.snapshot.targets import PAID
-from leadforge_lifecycle.snapshot.tasks import REGIMES, target_names
+from leadforge_lifecycle.snapshot.tasks import REGIMES
 
 TOLERANCE = 0.01  # USD
 
@@ -74,9 +74,36 @@ def _cutoff_safety(view: BundleView) -> Iterator[Finding]:
                 )
 
 
+_VALUE_TASK = re.compile(r"^ltv_revenue_(\d+)d$")
+_TARGET = re.compile(r"^(ltv_revenue_\d+d|churned_within_\d+d)$")
+
+
+def _value_windows(view: BundleView) -> list[int]:
+    """Value windows of this bundle, read from its task names (they follow the params)."""
+    days = {
+        int(m.group(1))
+        for t in view.task_names()
+        if (m := _VALUE_TASK.match(t.removeprefix("early_")))
+    }
+    return sorted(days)
+
+
+def _target_names(view: BundleView) -> set[str]:
+    return {
+        t.removeprefix("early_")
+        for t in view.task_names()
+        if _TARGET.match(t.removeprefix("early_"))
+    }
+
+
 def _no_targets(view: BundleView) -> Iterator[Finding]:
     """No target column in any table; every task split carries only its own target."""
-    names = set(target_names())
+    names = _target_names(view) | {
+        "ltv_revenue_90d",
+        "ltv_revenue_365d",
+        "ltv_revenue_730d",
+        "churned_within_180d",
+    }
     for table in view.table_names():
         leaked = names & set(view.table(table).columns)
         if leaked:
@@ -200,7 +227,7 @@ def _windows(view: BundleView) -> Iterator[Finding]:
     """A customer's 90-day value ≤ 365-day ≤ 730-day, in each regime."""
     tasks = set(view.task_names())
     for prefix in REGIMES.values():
-        names = [f"ltv_revenue_{w}d" for w in VALUE_WINDOWS]
+        names = [f"ltv_revenue_{w}d" for w in _value_windows(view)]
         present = [n for n in names if prefix + n in tasks]
         if len(present) < 2:
             continue
@@ -226,7 +253,7 @@ def _targets_match(view: BundleView) -> Iterator[Finding]:
     invoices = view.table("invoices").filter(pl.col("payment_status").is_in(PAID))
     tasks = set(view.task_names())
     for prefix in REGIMES.values():
-        present = [w for w in VALUE_WINDOWS if f"{prefix}ltv_revenue_{w}d" in tasks]
+        present = [w for w in _value_windows(view) if f"{prefix}ltv_revenue_{w}d" in tasks]
         if not present:
             continue
         per_task = {

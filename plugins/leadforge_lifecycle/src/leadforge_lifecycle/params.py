@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 
 import attrs
 
 from leadforge_core.config.fields import int_field
 from leadforge_core.splits import SplitConfig, SplitStrategy
 
-#: Forward value windows (days) and the churn window; task names are built from them.
+#: Default forward value windows (days) and churn window; task names are built from them.
 VALUE_WINDOWS = (90, 365, 730)
 CHURN_WINDOW = 180
-#: Every customer is simulated through ``observation_date + HORIZON_DAYS``.
-HORIZON_DAYS = max(VALUE_WINDOWS)
+MAX_WINDOW_DAYS = 1825
 
 
 class Motif(enum.StrEnum):
@@ -69,18 +69,54 @@ class CalendarParams:
                     f"must be after acquisition_start + early_tenure_weeks ({first_early})",
                 )
             )
-        end = self.acquisition_start + dt.timedelta(weeks=self.acquisition_weeks)
-        horizon = self.observation_date + dt.timedelta(days=HORIZON_DAYS)
-        if end > horizon:
-            out.append(("acquisition_weeks", f"acquisition window must end by {horizon}"))
         return out
+
+
+@attrs.define
+class WindowParams:
+    """Target windows: task ``ltv_revenue_{w}d`` per value window, ``churned_within_{c}d``.
+
+    Every customer is simulated through ``observation_date + horizon_days`` so each window is
+    complete.
+    """
+
+    value_days: list[int] = attrs.field(
+        factory=lambda: list(VALUE_WINDOWS),
+        metadata={"help": "forward value windows in days, strictly increasing"},
+    )
+    churn_days: int = int_field(
+        CHURN_WINDOW, ge=7, le=MAX_WINDOW_DAYS, help="window of the churn target in days"
+    )
+
+    @property
+    def horizon_days(self) -> int:
+        return max([*self.value_days, self.churn_days])
+
+    def problems(self) -> list[tuple[str, str]]:
+        days = self.value_days
+        if not days:
+            return [("value_days", "needs at least one window")]
+        if any(d < 7 or d > MAX_WINDOW_DAYS for d in days):
+            return [("value_days", f"each window must be within 7..{MAX_WINDOW_DAYS} days")]
+        if any(b <= a for a, b in itertools.pairwise(days)):
+            return [("value_days", "windows must be strictly increasing")]
+        return []
 
 
 @attrs.define
 class LifecycleParams:
     population: PopulationParams = attrs.Factory(PopulationParams)
     calendar: CalendarParams = attrs.Factory(CalendarParams)
+    windows: WindowParams = attrs.Factory(WindowParams)
     motif: Motif | None = attrs.field(
         default=None, metadata={"help": "hidden motif family; sampled per world when unset"}
     )
     split: SplitConfig = attrs.Factory(lambda: SplitConfig(strategy=SplitStrategy.RANDOM))
+
+    def problems(self) -> list[tuple[str, str]]:
+        cal = self.calendar
+        end = cal.acquisition_start + dt.timedelta(weeks=cal.acquisition_weeks)
+        horizon = cal.observation_date + dt.timedelta(days=self.windows.horizon_days)
+        if end > horizon:
+            return [("calendar.acquisition_weeks", f"acquisition window must end by {horizon}")]
+        return []

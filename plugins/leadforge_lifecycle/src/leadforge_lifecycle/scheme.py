@@ -12,14 +12,14 @@ from leadforge_core.errors import ConfigError
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
 from leadforge_core.validation.findings import Check
 from leadforge_lifecycle import checks as lifecycle_checks
-from leadforge_lifecycle.params import LifecycleParams, Motif
+from leadforge_lifecycle.params import LifecycleParams, Motif, WindowParams
 from leadforge_lifecycle.publish import card, cut, metadata
 from leadforge_lifecycle.publish.specs import TABLE_SPECS
 from leadforge_lifecycle.publish.tables import build_tables
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.simulate.engine import SimResult, simulate
 from leadforge_lifecycle.snapshot.catalog import feature_infos
-from leadforge_lifecycle.snapshot.tasks import EARLY_TASKS, build_tasks, target_names, task_specs
+from leadforge_lifecycle.snapshot.tasks import build_tasks, early_tasks, target_names, task_specs
 from leadforge_lifecycle.world.build import build_world, horizon_end
 from leadforge_lifecycle.world.population import World
 
@@ -37,7 +37,7 @@ class LifecycleScheme(Scheme):
         return list(TABLE_SPECS)
 
     def task_specs(self) -> list[TaskSpec]:
-        return task_specs()
+        return task_specs(WindowParams())
 
     def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
         world: LifecycleWorld = recipe.world
@@ -74,14 +74,14 @@ class LifecycleScheme(Scheme):
         return Rendered(
             tables=tables,
             tasks=tasks,
-            features=feature_infos(used, target_names()),
+            features=feature_infos(used, target_names(params.windows)),
             truth=metadata.truth(world, sim, tables, ctx),
             public_summary=metadata.public_summary(params, tables, ctx.difficulty),
             card_sections=card.card_sections(recipe, params, world, second_trap),
             manifest_extra=metadata.public_facts(params),
             instructor_manifest_extra={
                 "motif_family": str(world.graph.motif),
-                "instructor_only_tasks": list(EARLY_TASKS),
+                "instructor_only_tasks": list(early_tasks(params.windows)),
             },
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leadforge_core.bundle.model import CardSection
-from leadforge_lifecycle.params import CHURN_WINDOW, VALUE_WINDOWS, LifecycleParams
+from leadforge_lifecycle.params import LifecycleParams
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.world.population import World
 
@@ -13,7 +13,8 @@ def card_sections(
 ) -> list[CardSection]:
     cal = params.calendar
     n = recipe.narrative
-    windows = ", ".join(f"{w}" for w in VALUE_WINDOWS)
+    value_days, churn_days = params.windows.value_days, params.windows.churn_days
+    windows = ", ".join(f"{w}" for w in value_days)
     out = [
         CardSection(
             "Story",
@@ -26,7 +27,7 @@ def card_sections(
                 f"{cal.acquisition_start.isoformat()}. The **observation date** is "
                 f"{cal.observation_date.isoformat()}: public tables stop there, and the calendar "
                 "regime scores every customer active on that date (tenure from a few days to two "
-                f"years). Every customer is simulated for {max(VALUE_WINDOWS)} days after the "
+                f"years). Every customer is simulated for {params.windows.horizon_days} days after the "
                 "observation date so every target window is complete.\n\n"
                 f"The early-pLTV regime (instructor bundles) scores each customer at "
                 f"{cal.early_tenure_weeks} weeks of tenure; its windows overlap the public history, "
@@ -40,8 +41,8 @@ def card_sections(
                 "recovered with cutoff < invoice_date ≤ cutoff + window. Zero when the customer churns "
                 "before its next paid invoice or never settles what it owes, so the targets are "
                 "zero-inflated; expansion makes them heavy-tailed. "
-                f"`churned_within_{CHURN_WINDOW}d`: 1 if the subscription churns within "
-                f"{CHURN_WINDOW} days after the cutoff. Judge value models by ranking and "
+                f"`churned_within_{churn_days}d`: 1 if the subscription churns within "
+                f"{churn_days} days after the cutoff. Judge value models by ranking and "
                 "calibration (Spearman, normalized Gini, top-decile capture, decile calibration), "
                 "not by squared error alone."
             ),

@@ -16,7 +16,7 @@ import polars as pl
 from leadforge_core.exposure import ExposurePolicy
 from leadforge_lifecycle.publish.specs import EVENT_TIME
 from leadforge_lifecycle.publish.tables import to_us
-from leadforge_lifecycle.snapshot.tasks import EARLY_TASKS
+from leadforge_lifecycle.snapshot.tasks import EARLY_TASK_PATTERN
 
 EXPOSURE = ExposurePolicy(
     redact_columns={
@@ -34,7 +34,7 @@ EXPOSURE = ExposurePolicy(
         )
     },
     as_of_columns={"invoices": ("payment_status", "settled_at")},
-    instructor_only_tasks=EARLY_TASKS,
+    instructor_only_tasks=(EARLY_TASK_PATTERN,),
 )
 
 

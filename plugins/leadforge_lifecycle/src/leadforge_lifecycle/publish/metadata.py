@@ -10,7 +10,7 @@ import polars as pl
 from leadforge_core.config.structure import unstructure
 from leadforge_core.scheme import RunContext
 from leadforge_lifecycle import __version__
-from leadforge_lifecycle.params import CHURN_WINDOW, HORIZON_DAYS, VALUE_WINDOWS, LifecycleParams
+from leadforge_lifecycle.params import LifecycleParams
 from leadforge_lifecycle.simulate import engine, expansion, hazards, telemetry
 from leadforge_lifecycle.world.build import horizon_end
 from leadforge_lifecycle.world.graph import LATENTS
@@ -46,8 +46,8 @@ def public_facts(params: LifecycleParams) -> dict[str, Any]:
     return {
         "observation_date": cal.observation_date.isoformat(),
         "horizon_end": horizon_end(params).isoformat(),
-        "value_windows_days": list(VALUE_WINDOWS),
-        "churn_window_days": CHURN_WINDOW,
+        "value_windows_days": list(params.windows.value_days),
+        "churn_window_days": params.windows.churn_days,
         "early_tenure_weeks": cal.early_tenure_weeks,
         "health_period_weeks": cal.health_period_weeks,
     }
@@ -130,7 +130,7 @@ def truth(
         "motif_family": str(world.graph.motif),
         "simulation_start": world.sim_start.isoformat(),
         "weeks_simulated": world.n_weeks,
-        "horizon_days_after_observation": HORIZON_DAYS,
+        "horizon_days_after_observation": params.windows.horizon_days,
         "params": unstructure(params),
         "profile": unstructure(ctx.recipe.world.difficulty[ctx.difficulty]),
         "population": {

@@ -16,7 +16,7 @@ from leadforge_core.bundle.model import TaskOutput, TaskSpec, TaskType
 from leadforge_core.ids import make_ids
 from leadforge_core.rng import RandomStreams
 from leadforge_core.splits import SplitStrategy, assign_splits
-from leadforge_lifecycle.params import CHURN_WINDOW, VALUE_WINDOWS, LifecycleParams
+from leadforge_lifecycle.params import LifecycleParams, WindowParams
 from leadforge_lifecycle.publish.tables import to_us
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.snapshot import targets
@@ -27,23 +27,27 @@ REGIMES = {"calendar": "", "early": "early_"}
 ID_COLUMNS = ("row_id", "customer_id", "account_id", "snapshot_time")
 
 
-def target_names() -> dict[str, str]:
+#: Early-regime task names (instructor only), as an exposure pattern.
+EARLY_TASK_PATTERN = "early_*"
+
+
+def target_names(windows: WindowParams) -> dict[str, str]:
     """Target column → description (the task name of the calendar regime)."""
     out = {
         f"ltv_revenue_{w}d": f"paid or recovered invoice revenue in the {w} days after the "
         "cutoff (USD)"
-        for w in VALUE_WINDOWS
+        for w in windows.value_days
     }
-    out[f"churned_within_{CHURN_WINDOW}d"] = (
-        f"1 if the customer churns within {CHURN_WINDOW} days after the cutoff"
+    out[f"churned_within_{windows.churn_days}d"] = (
+        f"1 if the customer churns within {windows.churn_days} days after the cutoff"
     )
     return out
 
 
-def task_specs() -> list[TaskSpec]:
+def task_specs(windows: WindowParams) -> list[TaskSpec]:
     specs = []
     for regime, prefix in REGIMES.items():
-        for target, desc in target_names().items():
+        for target, desc in target_names(windows).items():
             kind = TaskType.BINARY if target.startswith("churned") else TaskType.REGRESSION
             specs.append(
                 TaskSpec(
@@ -58,7 +62,8 @@ def task_specs() -> list[TaskSpec]:
     return specs
 
 
-EARLY_TASKS = tuple(s.name for s in task_specs() if s.name.startswith("early_"))
+def early_tasks(windows: WindowParams) -> tuple[str, ...]:
+    return tuple(s.name for s in task_specs(windows) if s.name.startswith("early_"))
 
 
 def regime_rows(
@@ -101,7 +106,8 @@ def build_tasks(
 ) -> tuple[dict[str, TaskOutput], list[Feature]]:
     used: list[Feature] = list(FEATURES) + ([SECOND_TRAP] if second_trap else [])
     outputs: dict[str, TaskOutput] = {}
-    specs = {s.name: s for s in task_specs()}
+    windows = params.windows
+    specs = {s.name: s for s in task_specs(windows)}
     for regime, prefix in REGIMES.items():
         rows, excluded = regime_rows(tables, params, regime)
         feats = customer_features(tables, rows, recipe, second_trap)
@@ -118,10 +124,10 @@ def build_tasks(
             c for c in names if frame.filter(split == "train")[c].drop_nulls().n_unique() <= 1
         ]
         frame = frame.drop(constant)
-        sums = targets.forward_values(tables["invoices"], rows, VALUE_WINDOWS)
-        values = {f"ltv_revenue_{w}d": sums[w] for w in VALUE_WINDOWS}
-        values[f"churned_within_{CHURN_WINDOW}d"] = targets.churned_within(
-            tables["subscriptions"], rows, CHURN_WINDOW
+        sums = targets.forward_values(tables["invoices"], rows, tuple(windows.value_days))
+        values = {f"ltv_revenue_{w}d": sums[w] for w in windows.value_days}
+        values[f"churned_within_{windows.churn_days}d"] = targets.churned_within(
+            tables["subscriptions"], rows, windows.churn_days
         )
         for target, series in values.items():
             spec = specs[prefix + target]

@@ -7,14 +7,14 @@ import math
 
 from leadforge_core.errors import SimulationError
 from leadforge_core.scheme import RunContext
-from leadforge_lifecycle.params import HORIZON_DAYS, LifecycleParams, Motif
+from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.world.graph import build_graph
 from leadforge_lifecycle.world.population import World, compile_mechanism, sample_population
 
 
 def horizon_end(params: LifecycleParams) -> dt.date:
-    return params.calendar.observation_date + dt.timedelta(days=HORIZON_DAYS)
+    return params.calendar.observation_date + dt.timedelta(days=params.windows.horizon_days)
 
 
 def build_world(ctx: RunContext) -> World:
