@@ -7,12 +7,13 @@ the line that set it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from leadforge_core.config.merge import deep_merge
 from leadforge_core.config.yamlio import load_yaml_file, parse_yaml
 from leadforge_core.errors import ConfigError
 
@@ -96,42 +97,6 @@ def set_layer(assignments: Iterable[str]) -> Layer:
     return Layer(name="--set", data={"params": params} if params else {})
 
 
-def _merge(
-    base: dict[str, Any],
-    top: Mapping[str, Any],
-    origin: dict[tuple[str, ...], Layer],
-    layer: Layer,
-    path: tuple[str, ...],
-) -> None:
-    for key, value in top.items():
-        here = (*path, key)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value, origin, layer, here)
-        else:
-            base[key] = _copy(value)
-            origin[here] = layer
-            for sub in [k for k in origin if k[: len(here)] == here and len(k) > len(here)]:
-                del origin[sub]
-            _mark(value, here, origin, layer)
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
-def _mark(
-    value: Any, path: tuple[str, ...], origin: dict[tuple[str, ...], Layer], layer: Layer
-) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            origin[(*path, k)] = layer
-            _mark(v, (*path, k), origin, layer)
-
-
 @attrs.define
 class Merged:
     """The merged settings and which layer set each key."""
@@ -153,5 +118,5 @@ def merge(layers: Iterable[Layer]) -> Merged:
     data: dict[str, Any] = {}
     origin: dict[tuple[str, ...], Layer] = {}
     for layer in layers:
-        _merge(data, layer.data, origin, layer, ())
+        deep_merge(data, layer.data, origin, layer)
     return Merged(data, origin)

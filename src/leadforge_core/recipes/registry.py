@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from leadforge_core.config.layers import Layer, check_top_level
+from leadforge_core.config.merge import deep_copy, deep_merge, mark
 from leadforge_core.config.structure import structure_strict
 from leadforge_core.config.yamlio import LineMap, load_yaml_file, parse_yaml
 from leadforge_core.errors import ConfigError, PluginError, RecipeError
@@ -166,8 +167,8 @@ class RecipeCatalog:
         parent_ref = rf.data.get("extends")
         owners: dict[tuple[str, ...], RecipeFile] = {}
         if parent_ref is None:
-            _own(rf.data, (), rf, owners)
-            return _deepcopy(rf.data), owners
+            mark(rf.data, (), owners, rf)
+            return deep_copy(rf.data), owners
         if not isinstance(parent_ref, str):
             line = rf.lines.get(("extends",), 1)
             raise RecipeError(f"{rf.label}:{line}: extends: expected a recipe id")
@@ -178,7 +179,7 @@ class RecipeCatalog:
             raise RecipeError(f"{rf.label}:{line}: extends: {exc}") from None
         base, owners = self._apply_extends(parent, [*chain, here])
         child = {k: v for k, v in rf.data.items() if k != "extends"}
-        _deep_merge(base, child, (), rf, owners)
+        deep_merge(base, child, owners, rf)
         base.pop("extends", None)
         return base, owners
 
@@ -246,43 +247,6 @@ def defaults_layer(recipe: Recipe) -> Layer:
 
 def _looks_like_path(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml")) or ref.startswith(".")
-
-
-def _own(
-    value: Any, path: tuple[str, ...], rf: RecipeFile, owners: dict[tuple[str, ...], RecipeFile]
-) -> None:
-    if path:
-        owners[path] = rf
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _own(v, (*path, k), rf, owners)
-
-
-def _deep_merge(
-    base: dict[str, Any],
-    top: dict[str, Any],
-    path: tuple[str, ...],
-    rf: RecipeFile,
-    owners: dict[tuple[str, ...], RecipeFile],
-) -> None:
-    for key, value in top.items():
-        here = (*path, key)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            owners[here] = rf
-            _deep_merge(base[key], value, here, rf, owners)
-        else:
-            base[key] = _deepcopy(value)
-            for k in [k for k in owners if k[: len(here)] == here]:
-                del owners[k]
-            _own(value, here, rf, owners)
-
-
-def _deepcopy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deepcopy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deepcopy(v) for v in value]
-    return value
 
 
 def _jsonable(value: Any) -> Any:
