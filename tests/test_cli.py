@@ -103,42 +103,12 @@ def test_out_errors(
 def test_generate_json_and_force(
     toy_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "b"
-    assert (
-        run(
-            [
-                "generate",
-                "--recipe",
-                "toy_shop_v1",
-                "--out",
-                str(out),
-                "--json",
-                "--n-customers",
-                "120",
-                "--timestamp",
-                "0",
-            ]
-        )
-        == 0
-    )
+    out = str(tmp_path / "b")
+    base = ["generate", "--recipe", "toy_shop_v1", "--out", out, "--json"]
+    assert run([*base, "--n-customers", "120", "--timestamp", "0"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["validation"]["ok"] is True and result["tables"]["customers"] == 120
-    assert (
-        run(
-            [
-                "generate",
-                "--recipe",
-                "toy_shop_v1",
-                "--out",
-                str(out),
-                "--json",
-                "--force",
-                "--seed",
-                "9",
-            ]
-        )
-        == 0
-    )
+    assert run([*base, "--force", "--seed", "9"]) == 0
     assert json.loads(capsys.readouterr().out)["seed"] == 9
 
 
