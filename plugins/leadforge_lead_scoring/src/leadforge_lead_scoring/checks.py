@@ -55,7 +55,9 @@ def _lead_pos(view: BundleView, table: str) -> np.ndarray:
     ids = view.table("leads")["lead_id"]
     col = view.table(table)["lead_id"]
     pos: np.ndarray | None = None
-    if ids.equals(make_ids("lead", ids.len()).alias("lead_id")):
+    if "_canonical" not in cache:  # building the reference ids is not free: once per view
+        cache["_canonical"] = np.array(ids.equals(make_ids("lead", ids.len()).alias("lead_id")))
+    if bool(cache["_canonical"]):
         width = len(ids[0]) if ids.len() else 0
         parsed = (col.str.slice(len("lead_")).cast(pl.Int64, strict=False).fill_null(0) - 1).clip(
             -1, max(ids.len() - 1, -1)

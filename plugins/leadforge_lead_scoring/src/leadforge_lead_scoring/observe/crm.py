@@ -8,10 +8,13 @@ All draws use blocked streams over deterministic row orders.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import attrs
 import numpy as np
 
-from leadforge_core.rng import RandomStreams, blocked_draw
+from leadforge_core.rng import RandomStreams, blocks
+from leadforge_lead_scoring.parallel import pdraw
 from leadforge_lead_scoring.simulate.engine import SimResult
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
 from leadforge_lead_scoring.world.population import US_PER_DAY, Population
@@ -30,15 +33,17 @@ class Observed:
     activity_us: np.ndarray
     activity_stage: np.ndarray
     stage_logged_us: np.ndarray  # (9, n) int64, -1 = never entered
+    # The logged entries as rows in (lead, stage) order: lead index, stage code, time.
+    stage_lead: np.ndarray
+    stage_code: np.ndarray
+    stage_us: np.ndarray
     first_channel: np.ndarray
     source_noise: np.ndarray  # 0 = clean, 1 = unknown, 2 = raw variant
     missing: dict[str, np.ndarray]
 
 
 def _offset(streams: RandomStreams, name: str, n: int) -> np.ndarray:
-    return blocked_draw(
-        streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64)
-    )
+    return pdraw(streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64))
 
 
 def observe(
@@ -55,7 +60,7 @@ def observe(
     t_us = created[sim.touches.lead] + sim.touches.day.astype(np.int64) * US_PER_DAY
     t_us += _offset(streams, "observe.touches.time", t_us.size)
 
-    s_keep = blocked_draw(
+    s_keep = pdraw(
         streams,
         "observe.sessions.visible",
         sim.sessions.lead.size,
@@ -66,13 +71,13 @@ def observe(
     s_us += _offset(streams, "observe.sessions.time", sim.sessions.lead.size)[s_keep]
 
     n_a = sim.activities.lead.size
-    a_keep = blocked_draw(
+    a_keep = pdraw(
         streams,
         "observe.activities.logged",
         n_a,
         lambda r, k: r.random(k) < obs["activity_log_rate"],
     )
-    delay = blocked_draw(
+    delay = pdraw(
         streams,
         "observe.activities.delay",
         n_a,
@@ -85,38 +90,55 @@ def observe(
     a_keep &= a_us < end[sim.activities.lead]
 
     # Stage entries: true time of day, then delayed logging that never passes the close.
+    # Computed per block of leads (each with its own streams) in threads; numpy releases the
+    # GIL, and the result does not depend on scheduling.
     n = pop.n_leads
-    entry = sim.entry_day.astype(np.int64)
-    true_us = np.where(entry >= 0, created[None, :] + entry * US_PER_DAY, -1)
-    offs = blocked_draw(
-        streams,
-        "observe.stages.time",
-        n,
-        lambda r, k: (r.random((k, entry.shape[0])) * (US_PER_DAY - 1)).astype(np.int64),
-    ).T
-    true_us = np.where(entry > 0, true_us + offs, true_us)
-    sdelay = blocked_draw(
-        streams,
-        "observe.stages.delay",
-        n,
-        lambda r, k: (
-            r.exponential(max(obs["stage_log_delay_days"], 1e-9), (k, entry.shape[0])) * US_PER_DAY
-        ).astype(np.int64),
-    ).T
-    close_us = np.where(true_us[WON] >= 0, true_us[WON], true_us[LOST])
-    close_us = np.where(close_us >= 0, close_us, end - 1)
-    logged = np.where(true_us > 0, np.minimum(true_us + sdelay, close_us[None, :]), true_us)
-    logged[0] = np.where(entry[0] == 0, created, -1)
-    logged[WON] = true_us[WON]
-    logged[LOST] = true_us[LOST]
-    # Keep the logged sequence ordered through the funnel.
-    running = logged[0].copy()
-    for s in range(1, WON):
-        logged[s] = np.where(logged[s] >= 0, np.maximum(logged[s], running), -1)
-        running = np.where(logged[s] >= 0, logged[s], running)
+    logged = np.empty((sim.entry_day.shape[0], n), dtype=np.int64)
+    scale = max(obs["stage_log_delay_days"], 1e-9)
+
+    def stage_block(span: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        b, lo, hi = span
+        k = hi - lo
+        entry = sim.entry_day[:, lo:hi].astype(np.int64)
+        c = created[lo:hi]
+        ns = entry.shape[0]
+        offs = streams.generator("observe.stages.time", b).random((k, ns)).T
+        offs = (offs * (US_PER_DAY - 1)).astype(np.int64)
+        sdelay = streams.generator("observe.stages.delay", b).exponential(scale, (k, ns)).T
+        sdelay = (sdelay * US_PER_DAY).astype(np.int64)
+        entered = entry >= 0
+        true_us = np.where(entered, c[None, :] + entry * US_PER_DAY, -1)
+        true_us += np.where(entry > 0, offs, 0)
+        close = np.where(true_us[WON] >= 0, true_us[WON], true_us[LOST])
+        close = np.where(close >= 0, close, end[lo:hi] - 1)
+        out = np.where(true_us > 0, np.minimum(true_us + sdelay, close[None, :]), true_us)
+        out[0] = np.where(entry[0] == 0, c, -1)
+        out[WON] = true_us[WON]
+        out[LOST] = true_us[LOST]
+        # Keep the logged sequence ordered through the funnel.
+        running = out[0]
+        for s in range(1, WON):
+            row = out[s]
+            ok = row >= 0
+            row[ok] = np.maximum(row[ok], running[ok])
+            running = np.where(ok, row, running)
+        logged[:, lo:hi] = out
+        # Logged entries rise through the funnel, so (lead, stage) order is (lead, time) order.
+        by_lead = np.ascontiguousarray(out.T)
+        lead, code = np.nonzero(by_lead >= 0)
+        return lead + lo, code.astype(np.int8), by_lead[lead, code]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows = list(pool.map(stage_block, blocks(n)))
+    stage_rows = [
+        np.concatenate([r[i] for r in rows])
+        if rows
+        else np.zeros(0, dtype=(np.int64, np.int8, np.int64)[i])
+        for i in range(3)
+    ]
 
     # Attribution: the recorded first-touch channel is sometimes another channel.
-    attr = blocked_draw(
+    attr = pdraw(
         streams,
         "observe.attribution",
         n,
@@ -143,13 +165,9 @@ def observe(
         ("revenue", 1.2),
         ("maturity", 1.5),
     ):
-        u = blocked_draw(
-            streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k)
-        )
+        u = pdraw(streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k))
         missing[col] = u < miss_p * mult * (1.3 - 0.6 * size)
-    u = blocked_draw(
-        streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k)
-    )
+    u = pdraw(streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k))
     missing["seniority"] = u < miss_p * 0.8
 
     t_keep = t_us < end[sim.touches.lead]
@@ -163,6 +181,9 @@ def observe(
         activity_us=a_us[a_keep],
         activity_stage=sim.activities.code[a_keep],
         stage_logged_us=logged,
+        stage_lead=stage_rows[0],
+        stage_code=stage_rows[1],
+        stage_us=stage_rows[2],
         first_channel=first_channel,
         source_noise=source_noise,
         missing=missing,

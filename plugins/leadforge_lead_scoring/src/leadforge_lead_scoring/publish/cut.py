@@ -83,6 +83,8 @@ class CutPlan:
     keep: dict[str, pl.Series]
     lead_stage: pl.Series
     lead_is_sql: pl.Series
+    #: stage as of the anchor of each kept opportunity (gathered on integer keys)
+    opp_stage: pl.Series
 
 
 def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: list[str]) -> CutPlan:
@@ -112,7 +114,16 @@ def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: li
     reached[pos] = top["top_open"].fill_null(0).to_numpy()
     dtype = tables["leads"].schema["current_stage"]
     names = pl.Series(stage_order, dtype=pl.String).cast(dtype)
-    return CutPlan(keep=keep, lead_stage=names.gather(ranks), lead_is_sql=pl.Series(reached >= 2))
+    lead_stage = names.gather(ranks)
+    opps = tables["opportunities"]
+    opp_lead = opps["lead_id"].filter(keep["opportunities"])
+    opp_stage = lead_stage.gather(opp_lead).cast(opps.schema["stage"]).alias("stage")
+    return CutPlan(
+        keep=keep,
+        lead_stage=lead_stage,
+        lead_is_sql=pl.Series(reached >= 2),
+        opp_stage=opp_stage,
+    )
 
 
 def apply_cut(tables: dict[str, pl.DataFrame], plan: CutPlan) -> dict[str, pl.DataFrame]:
@@ -123,12 +134,7 @@ def apply_cut(tables: dict[str, pl.DataFrame], plan: CutPlan) -> dict[str, pl.Da
     out["leads"] = tables["leads"].with_columns(
         plan.lead_stage.alias("current_stage"), plan.lead_is_sql.alias("is_sql")
     )
-    stage_by_lead = pl.DataFrame({"lead_id": tables["leads"]["lead_id"], "_stage": plan.lead_stage})
     out["opportunities"] = (
-        tables["opportunities"]
-        .filter(plan.keep["opportunities"])
-        .join(stage_by_lead, on="lead_id", how="left", maintain_order="left")
-        .with_columns(pl.col("_stage").cast(tables["opportunities"].schema["stage"]).alias("stage"))
-        .drop("_stage")
+        tables["opportunities"].filter(plan.keep["opportunities"]).with_columns(plan.opp_stage)
     )
     return out

@@ -177,12 +177,8 @@ def build_tables(
         }
     )
 
-    # Stage history: one row per logged stage entry.
-    # Logged entries rise through the funnel, so (lead, stage) order is (lead, time) order.
-    by_lead = np.ascontiguousarray(logged.T)
-    st_lead, st_stage = np.nonzero(by_lead >= 0)
-    st_us = by_lead[st_lead, st_stage]
-    del by_lead
+    # Stage history: one row per logged stage entry, in (lead, time) order.
+    st_lead, st_stage, st_us = ob.stage_lead, ob.stage_code, ob.stage_us
     stage_history = pl.DataFrame(
         {
             "stage_event_id": make_ids("stg", st_lead.size),
