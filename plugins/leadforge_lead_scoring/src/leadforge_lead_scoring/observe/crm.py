@@ -14,9 +14,9 @@ import attrs
 import numpy as np
 
 from leadforge_core.rng import RandomStreams, blocks
-from leadforge_lead_scoring.parallel import pdraw
 from leadforge_lead_scoring.simulate.engine import SimResult
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
+from leadforge_lead_scoring.speedups import pdraw
 from leadforge_lead_scoring.world.population import US_PER_DAY, Population
 
 

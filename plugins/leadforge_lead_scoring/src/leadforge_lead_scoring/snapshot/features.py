@@ -6,6 +6,7 @@ provenance test), so a student can reproduce every non-trap feature from the pub
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 DAY_US = 86_400_000_000
@@ -45,6 +46,13 @@ def _events(table: pl.DataFrame, ts: str, anchor: pl.DataFrame) -> pl.LazyFrame:
         .lazy()
         .filter(pl.col(ts) <= pl.col("snapshot_time"))
     )
+
+
+def _row_of(pos: np.ndarray, n: int) -> pl.Series:
+    """For each of ``n`` leads, the row of an aggregate holding it (null when none)."""
+    row = np.full(n, -1, dtype=np.int64)
+    row[pos] = np.arange(pos.size, dtype=np.int64)
+    return pl.select(pl.when(pl.lit(row) >= 0).then(pl.lit(row))).to_series()
 
 
 def stage_rank(dtype: pl.DataType, stage_order: list[str]) -> pl.Expr:
@@ -165,12 +173,17 @@ def compute_features(
         .group_by("lead_id")
         .agg(pl.col("estimated_acv").max().alias("opportunity_acv"))
     )
-    prior = (
-        leads.lazy()
-        .sort("account_id", "lead_created_at", "lead_id")
-        .with_columns(pl.int_range(pl.len()).over("account_id").alias("account_prior_leads"))
-        .select("lead_id", "account_prior_leads")
-    )
+    prior_expr = pl.int_range(pl.len()).over("account_id").alias("account_prior_leads")
+    if leads["lead_created_at"].is_sorted():
+        # Rows are in (creation time, lead) order already: count earlier rows per account.
+        prior = leads.lazy().select("lead_id", prior_expr)
+    else:
+        prior = (
+            leads.lazy()
+            .sort("account_id", "lead_created_at", "lead_id")
+            .with_columns(prior_expr)
+            .select("lead_id", "account_prior_leads")
+        )
     # Keys are row positions, so static attributes are gathered, not joined.
     acc_pos = leads["account_id"]
     con_pos = leads["contact_id"]
@@ -213,9 +226,11 @@ def compute_features(
     # several times slower than these independent queries.
     parts = pl.collect_all([t, s, a, h, o])
     out = base.collect()
+    # Positional keys: each aggregate is scattered into lead order instead of joined.
+    n = out.height
     for part in parts:
-        out = out.join(part, on="lead_id", how="left")
-    out = out.sort("lead_id")  # positional keys: back to lead order
+        row = _row_of(part["lead_id"].to_numpy(), n)
+        out = out.with_columns([part[c].gather(row) for c in part.columns if c != "lead_id"])
     out = out.with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in counts]
         + [

@@ -15,9 +15,9 @@ import attrs
 import numpy as np
 
 from leadforge_core.rng import RandomStreams
-from leadforge_lead_scoring.parallel import pdraw
 from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.recipe import LeadScoringWorld
+from leadforge_lead_scoring.speedups import pdraw
 
 US_PER_DAY = 86_400_000_000
 
