@@ -96,22 +96,18 @@ def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: li
     for name, ts in (*EVENT_TABLES.items(), ("opportunities", "created_at")):
         frame = tables[name]
         keep[name] = (frame[ts] <= anchor.gather(frame["lead_id"])).alias("keep")
-    history = tables["lead_stage_history"].filter(keep["lead_stage_history"])
+    history = tables["lead_stage_history"]
+    kept = keep["lead_stage_history"].to_numpy()
+    lead = history["lead_id"].to_numpy()[kept]
+    rank = history.select(stage_rank(history.schema["stage"], stage_order)).to_series()
+    rank = rank.to_numpy()[kept]
     lost = len(stage_order) - 1
-    top = (
-        history.with_columns(stage_rank(history.schema["stage"], stage_order).alias("r"))
-        .group_by("lead_id")
-        .agg(
-            pl.col("r").max().alias("top"),
-            pl.col("r").filter(pl.col("r") < lost).max().alias("top_open"),
-        )
-    )
     n = tables["leads"].height
-    pos = top["lead_id"].to_numpy()
     ranks = np.zeros(n, dtype=np.int64)
-    ranks[pos] = top["top"].to_numpy()
-    reached = np.zeros(n, dtype=np.int64)
-    reached[pos] = top["top_open"].fill_null(0).to_numpy()
+    np.maximum.at(ranks, lead, rank)
+    reached = np.zeros(n, dtype=np.int64)  # highest open stage reached
+    is_open = rank < lost
+    np.maximum.at(reached, lead[is_open], rank[is_open])
     dtype = tables["leads"].schema["current_stage"]
     names = pl.Series(stage_order, dtype=pl.String).cast(dtype)
     lead_stage = names.gather(ranks)
