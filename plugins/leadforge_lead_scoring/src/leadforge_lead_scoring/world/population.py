@@ -224,7 +224,9 @@ def build_population(
     n_sdr = max(2, round(n_l / world.sizing.leads_per_sdr))
     n_ae = max(1, -(-n_sdr // world.sizing.sdrs_per_ae))
     rng = s.generator("population.reps")
-    rep_quality = rng.normal(0.0, 1.0, n_sdr + n_ae).astype(np.float32)
+    # Quality is bounded below: reps far behind the team do not keep a territory (and at a
+    # million leads one rep's book must not almost decide the label on its own).
+    rep_quality = np.clip(rng.normal(0.0, 1.0, n_sdr + n_ae), -2.0, None).astype(np.float32)
     rep_capacity = rng.uniform(0.7, 1.3, n_sdr + n_ae).astype(np.float32)
     rep_team = rng.integers(0, len(world.rep_teams), n_sdr + n_ae).astype(np.int32)
     rep_is_ae = np.arange(n_sdr + n_ae) >= n_sdr
