@@ -56,9 +56,14 @@ def test_blocked_draw_is_independent_of_processing_order(
     streams = RandomStreams(seed)
     n_blocks = -(-n // block)
     order = data.draw(st.permutations(list(range(n_blocks))))
-    forward = blocked_draw(streams, "x", n, lambda g, k: g.normal(size=k), block_size=block)
+    workers = data.draw(st.integers(1, 4))
+
+    def draw(g: np.random.Generator, k: int) -> np.ndarray:
+        return g.normal(size=k)
+
+    forward = blocked_draw(streams, "x", n, draw, block_size=block, workers=1)
     shuffled = blocked_draw(
-        streams, "x", n, lambda g, k: g.normal(size=k), block_size=block, order=list(order)
+        streams, "x", n, draw, block_size=block, order=list(order), workers=workers
     )
     assert forward.shape == (n,)
     assert np.array_equal(forward, shuffled)

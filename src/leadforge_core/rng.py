@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -58,16 +59,26 @@ def blocked_draw(
     draw: Callable[[np.random.Generator, int], np.ndarray],
     block_size: int = BLOCK_SIZE,
     order: list[int] | None = None,
+    workers: int = 2,
 ) -> np.ndarray:
-    """Draw ``n`` values block by block; ``order`` permutes processing without changing output.
+    """Draw ``n`` values block by block, each block from its own stream and into its own slot.
 
-    ``draw(rng, size)`` returns an array of ``size`` values drawn from ``rng``.
+    ``draw(rng, size)`` returns an array of ``size`` values drawn from ``rng``. Neither
+    ``order`` (a permutation of block indices) nor ``workers`` (threads; numpy releases the
+    GIL while filling arrays) changes the output.
     """
     spans = list(blocks(n, block_size))
-    out: list[np.ndarray | None] = [None] * len(spans)
-    for i in order if order is not None else range(len(spans)):
-        index, start, stop = spans[i]
-        out[i] = np.asarray(draw(streams.generator(name, index), stop - start))
     if not spans:
         return np.asarray(draw(streams.generator(name, 0), 0))
-    return np.concatenate([o for o in out if o is not None])
+
+    def one(i: int) -> np.ndarray:
+        index, start, stop = spans[i]
+        return np.asarray(draw(streams.generator(name, index), stop - start))
+
+    sequence = order if order is not None else list(range(len(spans)))
+    if workers > 1 and len(spans) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = dict(zip(sequence, pool.map(one, sequence), strict=True))
+    else:
+        results = {i: one(i) for i in sequence}
+    return np.concatenate([results[i] for i in range(len(spans))])

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from leadforge_core.ids import make_ids
 from leadforge_core.validation.findings import Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.snapshot.task import LABEL, TASK
-from leadforge_lead_scoring.speedups import make_ids
 
 PRECISION_LIMIT = 0.95
 #: The difficulty bands are targets for the mean over worlds; one world (motif family,

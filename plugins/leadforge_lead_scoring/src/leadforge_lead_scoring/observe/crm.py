@@ -13,10 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import attrs
 import numpy as np
 
-from leadforge_core.rng import RandomStreams, blocks
+from leadforge_core.rng import RandomStreams, blocked_draw, blocks
 from leadforge_lead_scoring.simulate.engine import SimResult
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
-from leadforge_lead_scoring.speedups import pdraw
 from leadforge_lead_scoring.world.population import US_PER_DAY, Population
 
 
@@ -43,7 +42,9 @@ class Observed:
 
 
 def _offset(streams: RandomStreams, name: str, n: int) -> np.ndarray:
-    return pdraw(streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64))
+    return blocked_draw(
+        streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64)
+    )
 
 
 def observe(
@@ -60,7 +61,7 @@ def observe(
     t_us = created[sim.touches.lead] + sim.touches.day.astype(np.int64) * US_PER_DAY
     t_us += _offset(streams, "observe.touches.time", t_us.size)
 
-    s_keep = pdraw(
+    s_keep = blocked_draw(
         streams,
         "observe.sessions.visible",
         sim.sessions.lead.size,
@@ -71,13 +72,13 @@ def observe(
     s_us += _offset(streams, "observe.sessions.time", sim.sessions.lead.size)[s_keep]
 
     n_a = sim.activities.lead.size
-    a_keep = pdraw(
+    a_keep = blocked_draw(
         streams,
         "observe.activities.logged",
         n_a,
         lambda r, k: r.random(k) < obs["activity_log_rate"],
     )
-    delay = pdraw(
+    delay = blocked_draw(
         streams,
         "observe.activities.delay",
         n_a,
@@ -138,7 +139,7 @@ def observe(
     ]
 
     # Attribution: the recorded first-touch channel is sometimes another channel.
-    attr = pdraw(
+    attr = blocked_draw(
         streams,
         "observe.attribution",
         n,
@@ -165,9 +166,13 @@ def observe(
         ("revenue", 1.2),
         ("maturity", 1.5),
     ):
-        u = pdraw(streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k))
+        u = blocked_draw(
+            streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k)
+        )
         missing[col] = u < miss_p * mult * (1.3 - 0.6 * size)
-    u = pdraw(streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k))
+    u = blocked_draw(
+        streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k)
+    )
     missing["seniority"] = u < miss_p * 0.8
 
     t_keep = t_us < end[sim.touches.lead]

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from leadforge_core.ids import make_ids
 from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
-from leadforge_lead_scoring.speedups import make_ids
 from leadforge_lead_scoring.world.population import US_PER_DAY
 
 

@@ -14,10 +14,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from leadforge_core.rng import RandomStreams
+from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.recipe import LeadScoringWorld
-from leadforge_lead_scoring.speedups import pdraw
 
 US_PER_DAY = 86_400_000_000
 
@@ -38,7 +37,9 @@ def _pick(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
 
 def _normal(streams: RandomStreams, name: str, n: int, sd: float) -> np.ndarray:
     """Entity-level latent noise (shared by every lead of the entity)."""
-    return (pdraw(streams, name, n, lambda r, k: r.standard_normal(k)) * sd).astype(np.float32)
+    return (blocked_draw(streams, name, n, lambda r, k: r.standard_normal(k)) * sd).astype(
+        np.float32
+    )
 
 
 def epoch_us(day: dt.date) -> int:
@@ -132,7 +133,7 @@ def build_population(
             axis=1,
         ).astype(np.int32)
 
-    acc = pdraw(s, "population.accounts", n_a, acc_draw)
+    acc = blocked_draw(s, "population.accounts", n_a, acc_draw)
     account_nodes = ("account_fit", "budget_readiness", "committee_complexity", "budget_shock")
     account_noise = {
         node: _normal(s, f"population.accounts.{node}", n_a, noise_sd.get(node, 1.0))
@@ -159,7 +160,7 @@ def build_population(
             axis=1,
         ).astype(np.int32)
 
-    con = pdraw(s, "population.contacts", n_c, contact_draw)
+    con = blocked_draw(s, "population.contacts", n_c, contact_draw)
     # Every account has at least one contact.
     con[: min(n_a, n_c), 0] = np.arange(min(n_a, n_c), dtype=np.int32)
     contact_nodes = ("contact_authority", "contact_intent")
@@ -196,7 +197,7 @@ def build_population(
             axis=1,
         ).astype(np.int64)
 
-    lead = pdraw(s, "population.leads", n_l, lead_draw)
+    lead = blocked_draw(s, "population.leads", n_l, lead_draw)
     lead[: min(n_c, n_l), 1] = np.arange(min(n_c, n_l))
     # Duplicates: a second record of a contact's first lead, created up to three days later.
     dup = (lead[:, 3] == 1) & (np.arange(n_l) >= n_c)
@@ -231,14 +232,14 @@ def build_population(
     rep_team = rng.integers(0, len(world.rep_teams), n_sdr + n_ae).astype(np.int32)
     rep_is_ae = np.arange(n_sdr + n_ae) >= n_sdr
     cap = rep_capacity[:n_sdr] / rep_capacity[:n_sdr].sum()
-    sdr = pdraw(s, "population.leads.owner", n_l, lambda r, k: _pick(r, cap, k))
+    sdr = blocked_draw(s, "population.leads.owner", n_l, lambda r, k: _pick(r, cap, k))
     ae = (n_sdr + sdr // world.sizing.sdrs_per_ae).astype(np.int32)
     ae = np.minimum(ae, n_sdr + n_ae - 1)
 
     # Persona mixture: a share of leads are researchers, more often behind webmail addresses.
     email_eff = np.array([c.effect for c in world.email_domain_types])[con[contact, 4]]
     p_res = np.clip(researcher_share * np.exp(-2.0 * email_eff), 0.0, 0.6)
-    researcher = pdraw(s, "population.leads.persona", n_l, lambda r, k: r.random(k))
+    researcher = blocked_draw(s, "population.leads.persona", n_l, lambda r, k: r.random(k))
     researcher = (researcher < p_res) & ~dup
 
     return Population(
