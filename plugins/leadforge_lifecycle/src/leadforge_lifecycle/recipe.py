@@ -76,6 +76,9 @@ class DifficultyProfile:
     renewal_churn: float = float_field(0.12, gt=0.0, lt=1.0)
     weekly_expansion: float = float_field(0.01, ge=0.0, lt=0.5)
     expansion_jump: float = float_field(0.35, gt=0.0, le=3.0)
+    expansion_signal: float = float_field(
+        1.0, ge=0.0, le=3.0, help="multiplier on signal_strength in the expansion hazard"
+    )
     weekly_downgrade: float = float_field(0.003, ge=0.0, lt=0.5)
     payment_failure: float = float_field(0.02, ge=0.0, lt=1.0)
     weekly_recovery: float = float_field(0.2, gt=0.0, lt=1.0)

@@ -85,6 +85,7 @@ def simulate(
     c = world.population.customers
     n, m, g = world.population.n, world.mechanism, world.graph
     s = m["signal_strength"]
+    s_exp = s * m["expansion_signal"]  # how far latent adoption and depth decide expansion
     fit, adopt = c["product_fit"], c["adoption_velocity"]
     budget, org = c["budget_stability"], c["organizational_stability"]
     champ = c["champion_strength"] + 0.25 * world.population.reps["quality"][c["csm"]]
@@ -278,8 +279,8 @@ def simulate(
             movable = active & ~at_anniversary & (tenure >= expansion.SETTLE_WEEKS) & (episode < 0)
             p_exp = expansion.expansion_probability(
                 m["weekly_expansion"],
-                adopt * s,
-                depth_z * s,
+                adopt * s_exp,
+                depth_z * s_exp,
                 np.minimum(users / seats, 1.2),
                 g.weight("adoption_velocity", "expansion"),
                 g.weight("usage_depth", "expansion"),
