@@ -123,3 +123,23 @@ def test_implausible_timestamp(bundle: Path, toy_host: PluginHost) -> None:
         f.check == "timestamps" and f.message == "1 values of signup_at outside 1970-2200"
         for f in report.findings
     )
+
+
+def test_named_check_turns_bad_data_into_findings(bundle: Path) -> None:
+    from leadforge_core.validation.findings import named_check
+    from leadforge_core.validation.view import BundleView
+
+    def reads_missing(view: BundleView) -> list:
+        view.table("nope")
+        return []
+
+    def bad_column(view: BundleView) -> list:
+        view.table("orders").select("no_such_column")
+        return []
+
+    view = BundleView(bundle)
+    [missing] = list(named_check("probe", reads_missing)(view))
+    assert missing.check == "probe" and missing.message == "file is missing"
+    [bad] = list(named_check("probe", bad_column)(view))
+    assert bad.message.startswith("cannot evaluate: ColumnNotFoundError")
+    assert named_check("probe", bad_column).__name__ == "probe"

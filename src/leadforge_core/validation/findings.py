@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -50,3 +50,23 @@ class Report:
             "checks_run": self.checks_run,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+def named_check(name: str, fn: Callable[[BundleView], Iterable[Finding]]) -> Check:
+    """Wrap ``fn`` as the check ``name``: a missing or unreadable file, and data that the check
+    cannot evaluate (polars, key, type or value errors), become findings of that check
+    instead of exceptions."""
+    import polars as pl
+
+    from leadforge_core.validation.view import BundleReadError
+
+    def check(view: BundleView) -> Iterator[Finding]:
+        try:
+            yield from fn(view)
+        except BundleReadError as exc:
+            yield Finding(name, exc.message, exc.location)
+        except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError) as exc:
+            yield Finding(name, f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
+
+    check.__name__ = name
+    return check

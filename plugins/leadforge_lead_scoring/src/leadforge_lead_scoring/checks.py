@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from leadforge_core.ids import make_ids
-from leadforge_core.validation.findings import Finding
+from leadforge_core.validation.findings import Finding, named_check
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
 from leadforge_lead_scoring.snapshot.task import LABEL, TASK
@@ -28,19 +28,6 @@ RECALL_LIMIT = 0.05
 def _details(view: BundleView) -> dict[str, Any]:
     details = view.manifest.get("scheme_details", {})
     return details if isinstance(details, dict) else {}
-
-
-def _guard(name: str, fn: Any) -> Any:
-    def check(view: BundleView) -> Iterator[Finding]:
-        try:
-            yield from fn(view)
-        except BundleReadError as exc:
-            yield Finding(name, exc.message, exc.location)
-        except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError) as exc:
-            yield Finding(name, f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
-
-    check.__name__ = name
-    return check
 
 
 def _lead_pos(view: BundleView, table: str) -> np.ndarray:
@@ -296,10 +283,10 @@ def _join_probes(view: BundleView) -> Iterator[Finding]:
 
 
 CHECKS = (
-    _guard("lead_windows", _event_windows),
-    _guard("stage_sequence", _stage_sequences),
-    _guard("prevalence_band", _prevalence),
-    _guard("join_reconstruction", _join_probes),
+    named_check("lead_windows", _event_windows),
+    named_check("stage_sequence", _stage_sequences),
+    named_check("prevalence_band", _prevalence),
+    named_check("join_reconstruction", _join_probes),
 )
 
 

@@ -9,31 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 
-from leadforge_core.validation.findings import Check, Finding
+from leadforge_core.validation.findings import Check, Finding, named_check
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lifecycle.publish.specs import EVENT_TIME
 from leadforge_lifecycle.snapshot.targets import PAID
 from leadforge_lifecycle.snapshot.tasks import REGIMES
 
 TOLERANCE = 0.01  # USD
-
-
-def _guard(name: str, fn: Callable[[BundleView], Iterable[Finding]]) -> Check:
-    def check(view: BundleView) -> Iterator[Finding]:
-        try:
-            yield from fn(view)
-        except BundleReadError as exc:
-            yield Finding(name, exc.message, exc.location)
-        except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError) as exc:
-            yield Finding(name, f"cannot evaluate: {type(exc).__name__}: {exc}"[:300])
-
-    check.__name__ = name
-    return check
 
 
 def _observation(view: BundleView) -> pl.Expr:
@@ -288,11 +275,11 @@ def _targets_match(view: BundleView) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (
-    _guard("lifecycle_cutoff", _cutoff_safety),
-    _guard("lifecycle_targets", _no_targets),
-    _guard("lifecycle_billing", _invoice_mrr),
-    _guard("lifecycle_windows", _windows),
-    _guard("lifecycle_target_sums", _targets_match),
+    named_check("lifecycle_cutoff", _cutoff_safety),
+    named_check("lifecycle_targets", _no_targets),
+    named_check("lifecycle_billing", _invoice_mrr),
+    named_check("lifecycle_windows", _windows),
+    named_check("lifecycle_target_sums", _targets_match),
 )
 
 
