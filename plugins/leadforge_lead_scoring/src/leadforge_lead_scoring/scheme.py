@@ -144,14 +144,17 @@ class LeadScoringScheme(Scheme):
                 world.mechanisms.observation["proxy_noise"],
                 world.mechanisms.pricing_signal,
             )
+        # What the task needs from the observation layer; then free it (the largest arrays
+        # of a million-lead world) before features and id strings are built.
+        trap = np.bincount(ob.touch_lead, minlength=world.pop.n_leads)
+        logged = ob.stage_logged_us
+        closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
+        closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
+        del ob, logged
         with phase(ctx.progress, "features"):
             feats = compute_features(
                 tables, params.snapshot_day, stage_order(w), w.activity_outcomes[0].name
             )
-            trap = np.bincount(ob.touch_lead, minlength=world.pop.n_leads)
-            logged = ob.stage_logged_us
-            closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
-            closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
             ids = extra["ids"]
             # The public cut is planned here, on integer keys, and applied by snapshot_cut to
             # exactly these tables (published once, then dropped).
@@ -162,9 +165,10 @@ class LeadScoringScheme(Scheme):
             )
             tables = {name: stringify(frame, ids) for name, frame in tables.items()}
             self._cut = (tables, cut) if cut is not None else None
+            feats = stringify(feats, ids)
             task = build_task(
                 tables,
-                stringify(feats, ids),
+                feats,
                 trap,
                 extra["won"],
                 closed_us,
