@@ -23,14 +23,13 @@ import numpy as np
 import polars as pl
 from leadforge_lead_scoring.snapshot.task import TASK
 from leadforge_lead_scoring.world.motifs import MOTIF_FAMILIES
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 
 from leadforge_core.api import Generator
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lead_scoring_learnability import CATEGORICAL, NUMERIC, _matrix
+from lead_scoring_learnability import CATEGORICAL, NUMERIC, _matrix, hgb_classifier
 
 NAMES = CATEGORICAL + NUMERIC
 
@@ -52,17 +51,7 @@ def importances(motif: str, seed: int, n_leads: int) -> tuple[dict[str, float], 
     }
     xtr, ytr = _matrix(train, False, vocab)
     xte, yte = _matrix(sp["test"], False, vocab)
-    model = HistGradientBoostingClassifier(
-        categorical_features=list(range(len(CATEGORICAL))),
-        max_iter=600,
-        learning_rate=0.03,
-        max_leaf_nodes=8,
-        min_samples_leaf=80,
-        l2_regularization=3.0,
-        early_stopping=True,
-        validation_fraction=0.15,
-        random_state=seed,
-    ).fit(xtr, ytr)
+    model = hgb_classifier(list(range(len(CATEGORICAL))), seed).fit(xtr, ytr)
     auc = float(roc_auc_score(yte, model.predict_proba(xte)[:, 1]))
     pi = permutation_importance(model, xte, yte, scoring="roc_auc", n_repeats=3, random_state=seed)
     return dict(zip(NAMES, pi.importances_mean.tolist(), strict=True)), auc
