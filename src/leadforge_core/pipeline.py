@@ -46,6 +46,19 @@ class Plan:
     def mode(self) -> ExposureMode:
         return self.config.mode
 
+    def context(self, progress: Progress | None = None) -> RunContext:
+        """The run context a scheme sees (also handy for stage-level tests)."""
+        cfg = self.config
+        return RunContext(
+            seed=cfg.seed,
+            mode=cfg.mode,
+            difficulty=cfg.difficulty,
+            params=cfg.params,
+            recipe=self.recipe,
+            streams=RandomStreams(cfg.seed),
+            progress=progress or NullProgress(),
+        )
+
 
 def flag_layer(
     *,
@@ -180,15 +193,7 @@ def execute(
     progress = progress or NullProgress()
     generated_at = generation_timestamp(timestamp)
     cfg = p.config
-    ctx = RunContext(
-        seed=cfg.seed,
-        mode=cfg.mode,
-        difficulty=cfg.difficulty,
-        params=cfg.params,
-        recipe=p.recipe,
-        streams=RandomStreams(cfg.seed),
-        progress=progress,
-    )
+    ctx = p.context(progress)
     scheme = p.scheme
     try:
         with phase(progress, "world"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from leadforge_core.api import Generator
-from leadforge_core.rng import RandomStreams
 from leadforge_core.scheme import RunContext
 
 RECIPE = "b2b_saas_procurement_v1"
@@ -24,13 +23,4 @@ def context(**kw: Any) -> tuple[Any, RunContext]:
     kw.setdefault("n_leads", 1200)
     mode = kw.pop("exposure_mode", "research_instructor")
     plan = Generator.from_recipe(RECIPE, exposure_mode=mode, **kw).plan
-    cfg = plan.config
-    ctx = RunContext(
-        seed=cfg.seed,
-        mode=cfg.mode,
-        difficulty=cfg.difficulty,
-        params=cfg.params,
-        recipe=plan.recipe,
-        streams=RandomStreams(cfg.seed),
-    )
-    return plan.scheme, ctx
+    return plan.scheme, plan.context()
