@@ -201,7 +201,11 @@ def execute(
         sim = scheme.simulate(world, ctx)
         with phase(progress, "rendering"):
             rendered = scheme.render(world, sim, ctx)
+            # The world and its simulation are not needed past rendering; nor, once
+            # published, are the full-horizon tables of a public bundle.
+            del world, sim
             published = publish(scheme, rendered, ctx)
+            del rendered
     except LeadforgeError:
         raise
     except MemoryError:

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+from leadforge_core.memory import release_memory
+
 
 class Phase(Protocol):
     def advance(self, n: int = 1) -> None: ...
@@ -40,9 +42,14 @@ class NullProgress:
 def phase(
     progress: Progress, name: str, total: int | None = None, unit: str = ""
 ) -> Iterator[Phase]:
-    """``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``."""
+    """``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``.
+
+    A phase's intermediates die at its end, so free heap pages are returned to the OS there
+    (see :mod:`leadforge_core.memory`).
+    """
     handle = progress.phase(name, total, unit)
     try:
         yield handle
     finally:
+        release_memory()
         progress.end_phase(name)
