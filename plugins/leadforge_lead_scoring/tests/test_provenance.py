@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from leadforge_lead_scoring.recipe import STAGE_KEYS
 from leadforge_lead_scoring.snapshot.features import compute_features, positional
@@ -77,3 +78,15 @@ def test_label_is_derived_from_closed_won_events(bundles: dict[str, Path]) -> No
     rows = _rows(ins).join(leads.select("lead_id", pl.col(LABEL).alias("truth")), on="lead_id")
     assert (rows[LABEL] == rows["truth"]).all()
     assert 0.0 < rows[LABEL].mean() < 1.0  # type: ignore[operator]
+
+
+def test_features_for_a_subset_of_leads_equal_the_full_computation(
+    bundles: dict[str, Path],
+) -> None:
+    inst = bundles["research_instructor"]
+    tables = positional({t: pl.read_parquet(inst / "tables" / f"{t}.parquet") for t in TABLES})
+    full = compute_features(tables, 30, list(STAGE_KEYS), "connected")
+    mask = np.random.default_rng(0).random(full.height) < 0.4
+    part = compute_features(tables, 30, list(STAGE_KEYS), "connected", rows=mask)
+    assert part.height == int(mask.sum()) > 0
+    assert part.equals(full.filter(pl.Series(mask)))

@@ -150,10 +150,16 @@ class LeadScoringScheme(Scheme):
         logged = ob.stage_logged_us
         closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
         closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
-        del ob, logged
+        # Task rows: leads still open at their anchor.
+        open_rows = closed_us > world.pop.lead_created_us + params.snapshot_day * US_PER_DAY
+        del ob, logged, closed_us
         with phase(ctx.progress, "features"):
             feats = compute_features(
-                tables, params.snapshot_day, stage_order(w), w.activity_outcomes[0].name
+                tables,
+                params.snapshot_day,
+                stage_order(w),
+                w.activity_outcomes[0].name,
+                rows=open_rows,
             )
             ids = extra["ids"]
             # The public cut is planned here, on integer keys, and applied by snapshot_cut to
@@ -167,11 +173,10 @@ class LeadScoringScheme(Scheme):
             self._cut = (tables, cut) if cut is not None else None
             feats = stringify(feats, ids)
             task = build_task(
-                tables,
                 feats,
                 trap,
                 extra["won"],
-                closed_us,
+                open_rows,
                 params,
                 ctx.streams.generator("task.splits"),
             )

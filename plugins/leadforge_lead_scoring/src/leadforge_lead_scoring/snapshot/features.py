@@ -88,13 +88,21 @@ def compute_features(
     snapshot_day: int,
     stage_order: list[str],
     connect_outcome: str,
+    rows: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """One row per lead in ``tables['leads']`` with every non-trap feature at its anchor.
 
     Entity keys must be row positions (see :func:`positional`); rows come out in lead order.
+    ``rows`` (a boolean mask over leads) restricts the output to those leads — the task rows —
+    and skips every other lead's events.
     """
     leads = tables["leads"]
     anc = anchors(leads, snapshot_day)
+    if rows is not None:
+        # A null anchor matches no event, so other leads' events drop out at the first filter.
+        anc = anc.with_columns(
+            pl.when(pl.Series(rows)).then(pl.col("snapshot_time")).alias("snapshot_time")
+        )
     t = (
         _events(tables["touches"], "touch_timestamp", anc)
         .group_by("lead_id")
@@ -226,10 +234,16 @@ def compute_features(
     # several times slower than these independent queries.
     parts = pl.collect_all([t, s, a, h, o])
     out = base.collect()
-    # Positional keys: each aggregate is scattered into lead order instead of joined.
     n = out.height
+    kept = None
+    if rows is not None:
+        kept = np.flatnonzero(rows)
+        out = out.filter(pl.Series(rows))
+    # Positional keys: each aggregate is scattered into lead order instead of joined.
     for part in parts:
         row = _row_of(part["lead_id"].to_numpy(), n)
+        if kept is not None:
+            row = row.gather(kept)
         out = out.with_columns([part[c].gather(row) for c in part.columns if c != "lead_id"])
     out = out.with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in counts]

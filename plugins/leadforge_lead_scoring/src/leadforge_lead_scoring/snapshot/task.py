@@ -9,7 +9,7 @@ import polars as pl
 
 from leadforge_core.bundle.model import FeatureInfo, TaskOutput, TaskSpec, TaskType
 from leadforge_core.splits import assign_splits
-from leadforge_lead_scoring.snapshot.features import STATIC, anchors
+from leadforge_lead_scoring.snapshot.features import STATIC
 
 TASK = "converted_within_90_days"
 LABEL = TASK
@@ -393,27 +393,21 @@ def feature_infos() -> list[FeatureInfo]:
 
 
 def build_task(
-    tables: dict[str, pl.DataFrame],
     features: pl.DataFrame,
     trap: np.ndarray,
     won: np.ndarray,
-    closed_us: np.ndarray,
+    open_at_anchor: np.ndarray,
     params: Any,
     rng: np.random.Generator,
 ) -> TaskOutput:
-    """Rows: leads still open at their anchor. Label from simulated events (``won``)."""
-    leads = tables["leads"]
-    anc = anchors(leads, params.snapshot_day)
-    anchor_us = anc["snapshot_time"].cast(pl.Int64).to_numpy()
-    open_at_anchor = closed_us > anchor_us
-    frame = (
-        features.with_columns(
-            pl.Series(TRAP, trap.astype(np.int64)),
-            pl.Series(LABEL, won),
-            pl.Series("_open", open_at_anchor),
-        )
-        .filter(pl.col("_open"))
-        .drop("_open")
+    """Rows: leads still open at their anchor. Label from simulated events (``won``).
+
+    ``features`` holds the open leads only, in lead order (``compute_features`` with
+    ``rows=open_at_anchor``); ``trap`` and ``won`` cover every lead.
+    """
+    frame = features.with_columns(
+        pl.Series(TRAP, trap[open_at_anchor].astype(np.int64)),
+        pl.Series(LABEL, won[open_at_anchor]),
     )
     frame = frame.with_columns(
         pl.concat_str(pl.lit("row_"), pl.col("lead_id").str.slice(5)).alias("row_id")
