@@ -344,7 +344,7 @@ def build_tables(
         return activities
 
     # The event tables draw from their own streams, so they can be built concurrently.
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(f) for f in (touches_table, sessions_table, activities_table)]
         touches, sessions, activities = (f.result() for f in futures)
 
