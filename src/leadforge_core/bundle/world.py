@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,19 +88,24 @@ class WorldBundle:
     def _write_files(self, root: Path) -> None:
         (root / layout.TABLES_DIR).mkdir()
         (root / layout.METADATA_DIR).mkdir()
-        tables_inv: dict[str, Any] = {}
-        for name, frame in self.tables.items():
-            rel = layout.table_file(name)
-            _write_parquet(frame, root / rel)
-            tables_inv[name] = _parquet_entry(root, rel, frame)
-        task_inv: dict[str, Any] = {}
+        jobs = {("table", name): (layout.table_file(name), f) for name, f in self.tables.items()}
         for task_name, task in self.tasks.items():
             (root / layout.TASKS_DIR / task_name).mkdir(parents=True)
-            splits: dict[str, Any] = {}
             for split, frame in task.splits.items():
-                rel = layout.split_file(task_name, split)
-                _write_parquet(frame, root / rel)
-                splits[split] = _parquet_entry(root, rel, frame)
+                jobs[(task_name, split)] = (layout.split_file(task_name, split), frame)
+        # Files are independent: encode, compress and hash them concurrently (same bytes).
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            entries = dict(
+                zip(
+                    jobs,
+                    pool.map(lambda job: _write_parquet(root, *job), jobs.values()),
+                    strict=True,
+                )
+            )
+        tables_inv = {name: entries[("table", name)] for name in self.tables}
+        task_inv: dict[str, Any] = {}
+        for task_name, task in self.tasks.items():
+            splits = {split: entries[(task_name, split)] for split in task.splits}
             _write_text(
                 root / layout.task_manifest_file(task_name), dumps(self.task_manifests[task_name])
             )
@@ -125,12 +132,10 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_parquet(path, compression="zstd", compression_level=3, statistics=True)
-
-
-def _parquet_entry(root: Path, rel: str, frame: pl.DataFrame) -> dict[str, Any]:
+def _write_parquet(root: Path, rel: str, frame: pl.DataFrame) -> dict[str, Any]:
+    """Write one Parquet file and return its manifest entry."""
     file = root / rel
+    frame.write_parquet(file, compression="zstd", compression_level=3, statistics=True)
     return {
         "file": rel,
         "rows": frame.height,
