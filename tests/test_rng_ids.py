@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadforge_core.ids import make_ids
+from leadforge_core.ids import ids_at, make_ids
 from leadforge_core.rng import RandomStreams, blocked_draw
 
 
@@ -75,3 +75,12 @@ def test_ids() -> None:
     assert make_ids("lead", 2, start=999_999).to_list() == ["lead_0999999", "lead_1000000"]
     with pytest.raises(ValueError):
         make_ids("Bad-Prefix", 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(0, 1_200_000), seed=st.integers(0, 2**32 - 1))
+def test_ids_at_equals_gathering_make_ids(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    positions = np.flatnonzero(rng.random(n) < 0.001) if n else np.zeros(0, dtype=np.int64)
+    positions = np.union1d(positions, [p for p in (0, n - 1) if n])
+    assert ids_at("touch", positions, n).equals(make_ids("touch", n).gather(positions))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 ID_WIDTH = 6
@@ -21,6 +22,17 @@ def make_ids(prefix: str, n: int, start: int = 1, width: int = ID_WIDTH) -> pl.S
         raise ValueError(f"invalid id prefix {prefix!r}")
     width = max(width, len(str(start + n - 1)) if n else width)
     number = pl.int_range(start, start + n, dtype=pl.Int64) + 10**width
+    return pl.select(
+        pl.format(prefix + "_{}", number.cast(pl.String).str.slice(1)).alias("id")
+    ).to_series()
+
+
+def ids_at(prefix: str, positions: np.ndarray, n: int, width: int = ID_WIDTH) -> pl.Series:
+    """``make_ids(prefix, n)[positions]`` without formatting the ids that are not kept."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"invalid id prefix {prefix!r}")
+    width = max(width, len(str(n)) if n else width)
+    number = pl.Series(np.asarray(positions, dtype=np.int64) + (1 + 10**width))
     return pl.select(
         pl.format(prefix + "_{}", number.cast(pl.String).str.slice(1)).alias("id")
     ).to_series()
