@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from leadforge_lead_scoring.publish.cut import EVENT_TABLES
+from leadforge_lead_scoring.publish.cut import EVENT_TABLES, cut_tables
 from leadforge_lead_scoring.publish.specs import EXPOSURE, TABLE_SPECS
+from leadforge_lead_scoring.scheme import stage_order
 from leadforge_lead_scoring.simulate import engine
 from worlds import context, generate
 
@@ -148,13 +149,24 @@ def test_simulation_does_not_depend_on_block_order(seed: int, block: int) -> Non
         assert np.array_equal(forward.nodes[k], backward.nodes[k])
 
 
-def test_planned_cut_equals_the_reference_cut() -> None:
+def test_public_render_equals_the_reference_cut_of_the_full_render() -> None:
+    """A public render skips post-anchor events and plans the cut on integer keys; the result
+    must equal cutting the instructor (full-horizon) render with the plain polars cut."""
     scheme, ctx = context(seed=5, n_leads=1500, exposure_mode="student_public")
     world = scheme.build_world(ctx)
     rendered = scheme.render(world, scheme.simulate(world, ctx), ctx)
     assert scheme._cut is not None
     planned = scheme.snapshot_cut(rendered, ctx)
     assert scheme._cut is None  # used once
-    reference = scheme.snapshot_cut(rendered, ctx)
+    full_scheme, full_ctx = context(seed=5, n_leads=1500, exposure_mode="research_instructor")
+    full_world = full_scheme.build_world(full_ctx)
+    full = full_scheme.render(full_world, full_scheme.simulate(full_world, full_ctx), full_ctx)
+    w = full_ctx.recipe.world
+    reference = cut_tables(
+        full.tables, full_ctx.params.snapshot_day, stage_order(w), w.stages["sql"]
+    )
+    assert set(planned) == set(reference)
     for name, frame in reference.items():
         assert planned[name].equals(frame), name
+    for name in EVENT_TABLES:
+        assert 0 < reference[name].height < full.tables[name].height, name

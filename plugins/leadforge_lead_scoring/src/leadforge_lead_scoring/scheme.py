@@ -133,7 +133,10 @@ class LeadScoringScheme(Scheme):
                 params.horizon_days,
                 len(w.channels),
             )
+        anchor_us = world.pop.lead_created_us + params.snapshot_day * US_PER_DAY
         with phase(ctx.progress, "tables"):
+            # A public bundle only ever shows events up to each lead's anchor: its event
+            # tables are rendered cut (snapshot_cut then sets the as-of stages).
             tables, extra = build_tables(
                 w,
                 world.pop,
@@ -143,6 +146,7 @@ class LeadScoringScheme(Scheme):
                 ctx.streams,
                 world.mechanisms.observation["proxy_noise"],
                 world.mechanisms.pricing_signal,
+                cut_at=anchor_us if ctx.mode.is_public else None,
             )
         # What the task needs from the observation layer; then free it (the largest arrays
         # of a million-lead world) before features and id strings are built.
@@ -151,7 +155,7 @@ class LeadScoringScheme(Scheme):
         closed_us = np.where(logged[WON] >= 0, logged[WON], logged[LOST])
         closed_us = np.where(closed_us >= 0, closed_us, np.iinfo(np.int64).max)
         # Task rows: leads still open at their anchor.
-        open_rows = closed_us > world.pop.lead_created_us + params.snapshot_day * US_PER_DAY
+        open_rows = closed_us > anchor_us
         del ob, logged, closed_us
         with phase(ctx.progress, "features"):
             feats = compute_features(

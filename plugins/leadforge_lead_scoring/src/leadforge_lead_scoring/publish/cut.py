@@ -126,7 +126,9 @@ def apply_cut(tables: dict[str, pl.DataFrame], plan: CutPlan) -> dict[str, pl.Da
     """Apply a :class:`CutPlan` to the published (string-keyed) tables."""
     out = dict(tables)
     for name in EVENT_TABLES:
-        out[name] = tables[name].filter(plan.keep[name])
+        keep = plan.keep[name]
+        # Public renders arrive cut already (every row kept): nothing to copy.
+        out[name] = tables[name] if keep.all() else tables[name].filter(keep)
     out["leads"] = tables["leads"].with_columns(
         plan.lead_stage.alias("current_stage"), plan.lead_is_sql.alias("is_sql")
     )

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from leadforge_core.ids import make_ids
+from leadforge_core.ids import ids_at, make_ids
 from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
@@ -57,12 +57,28 @@ def build_tables(
     streams: RandomStreams,
     proxy_noise: float,
     intent_signal: float = 0.6,
+    cut_at: np.ndarray | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """Return the tables with integer entity keys (see :func:`stringify`) and side outputs.
 
     Keys stay integers (row positions) until the features are computed, because joins and
     group-bys on integers are several times faster than on id strings.
+
+    ``cut_at`` (each lead's anchor, µs) renders the event tables for a public bundle: every
+    value is drawn for the full horizon as for an instructor bundle, but only rows at or
+    before their lead's anchor are turned into table rows (ids keep their full-horizon
+    numbering), so the public cut never materializes what it would drop.
     """
+
+    def kept(lead: np.ndarray, us: np.ndarray) -> np.ndarray | None:
+        return None if cut_at is None else np.flatnonzero(us <= cut_at[lead])
+
+    def rows(values: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+        return values if keep is None else values[keep]
+
+    def event_ids(prefix: str, keep: np.ndarray | None, k: int) -> pl.Series:
+        return make_ids(prefix, k) if keep is None else ids_at(prefix, keep, k)
+
     n_a, n_c, n_l = pop.n_accounts, pop.n_contacts, pop.n_leads
     n_rep = pop.rep_quality.size
     ids = {
@@ -179,12 +195,13 @@ def build_tables(
 
     # Stage history: one row per logged stage entry, in (lead, time) order.
     st_lead, st_stage, st_us = ob.stage_lead, ob.stage_code, ob.stage_us
+    keep = kept(st_lead, st_us)
     stage_history = pl.DataFrame(
         {
-            "stage_event_id": make_ids("stg", st_lead.size),
-            "lead_id": lead_id.gather(st_lead),
-            "stage": _vocab(stage_names, st_stage),
-            "entered_at": _ts(st_us),
+            "stage_event_id": event_ids("stg", keep, st_lead.size),
+            "lead_id": lead_id.gather(rows(st_lead, keep)),
+            "stage": _vocab(stage_names, rows(st_stage, keep)),
+            "entered_at": _ts(rows(st_us, keep)),
         }
     )
 
@@ -228,15 +245,20 @@ def build_tables(
         has_camp = n_camp[channel] > 0
         pick = start[channel] + (draws[:, 2] % np.maximum(n_camp[channel], 1))
         camp_idx = np.where(has_camp, flat[np.minimum(pick, flat.size - 1)], 0)
-        campaign = nullable(_vocab([c.id for c in world.campaigns], camp_idx), ~has_camp)
+        keep = kept(tl, tu)
+        campaign = nullable(
+            _vocab([c.id for c in world.campaigns], rows(camp_idx, keep)), ~rows(has_camp, keep)
+        )
         touches = pl.DataFrame(
             {
-                "touch_id": make_ids("touch", k),
-                "lead_id": lead_id.gather(tl),
-                "touch_timestamp": _ts(tu),
-                "touch_type": _vocab([c.name for c in world.touch_types], draws[:, 0]),
-                "touch_channel": _vocab([c.name for c in world.channels], channel),
-                "touch_direction": _vocab(["inbound", "outbound"], outbound.astype(np.int64)),
+                "touch_id": event_ids("touch", keep, k),
+                "lead_id": lead_id.gather(rows(tl, keep)),
+                "touch_timestamp": _ts(rows(tu, keep)),
+                "touch_type": _vocab([c.name for c in world.touch_types], rows(draws[:, 0], keep)),
+                "touch_channel": _vocab([c.name for c in world.channels], rows(channel, keep)),
+                "touch_direction": _vocab(
+                    ["inbound", "outbound"], rows(outbound, keep).astype(np.int64)
+                ),
                 "campaign_id": campaign,
             }
         )
@@ -276,26 +298,22 @@ def build_tables(
         ).astype(np.int64)
         pv = np.maximum(pv, pricing + demo_views)
         duration = np.rint(np.exp(4.2 + 0.25 * eng + 0.5 * sd[:, 3]) * np.sqrt(pv)).astype(np.int64)
+        stype = np.searchsorted(
+            np.cumsum(np.array(_weights(world.session_types)) / sum(_weights(world.session_types))),
+            sd[:, 4],
+            side="right",
+        ).clip(0, len(world.session_types) - 1)
+        keep = kept(sl, su)
         sessions = pl.DataFrame(
             {
-                "session_id": make_ids("sess", k),
-                "lead_id": lead_id.gather(sl),
-                "session_timestamp": _ts(su),
-                "session_type": _vocab(
-                    [c.name for c in world.session_types],
-                    np.searchsorted(
-                        np.cumsum(
-                            np.array(_weights(world.session_types))
-                            / sum(_weights(world.session_types))
-                        ),
-                        sd[:, 4],
-                        side="right",
-                    ).clip(0, len(world.session_types) - 1),
-                ),
-                "page_views": pl.Series(pv),
-                "pricing_page_views": pl.Series(pricing),
-                "demo_page_views": pl.Series(demo_views),
-                "session_duration_seconds": pl.Series(duration),
+                "session_id": event_ids("sess", keep, k),
+                "lead_id": lead_id.gather(rows(sl, keep)),
+                "session_timestamp": _ts(rows(su, keep)),
+                "session_type": _vocab([c.name for c in world.session_types], rows(stype, keep)),
+                "page_views": pl.Series(rows(pv, keep)),
+                "pricing_page_views": pl.Series(rows(pricing, keep)),
+                "demo_page_views": pl.Series(rows(demo_views, keep)),
+                "session_duration_seconds": pl.Series(rows(duration, keep)),
             }
         )
 
@@ -330,14 +348,17 @@ def build_tables(
             side="right",
         ).clip(0, rest.size - 1)
         outcome = np.where(ad[:, 1] < p_conn, 0, other)
+        keep = kept(al, au)
         activities = pl.DataFrame(
             {
-                "activity_id": make_ids("act", k),
-                "lead_id": lead_id.gather(al),
-                "rep_id": rep_id.gather(rep),
-                "activity_timestamp": _ts(au),
-                "activity_type": _vocab([c.name for c in world.activity_types], atype),
-                "activity_outcome": _vocab([c.name for c in world.activity_outcomes], outcome),
+                "activity_id": event_ids("act", keep, k),
+                "lead_id": lead_id.gather(rows(al, keep)),
+                "rep_id": rep_id.gather(rows(rep, keep)),
+                "activity_timestamp": _ts(rows(au, keep)),
+                "activity_type": _vocab([c.name for c in world.activity_types], rows(atype, keep)),
+                "activity_outcome": _vocab(
+                    [c.name for c in world.activity_outcomes], rows(outcome, keep)
+                ),
             }
         )
 
