@@ -202,7 +202,7 @@ def execute(
         with phase(progress, "rendering"):
             rendered = scheme.render(world, sim, ctx)
             # The world and its simulation are not needed past rendering; nor, once
-            # published, are the full-horizon tables of a public bundle.
+            # published, are the rendered tables of a public bundle.
             del world, sim
             published = publish(scheme, rendered, ctx)
             del rendered

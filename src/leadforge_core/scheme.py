@@ -100,7 +100,11 @@ class Scheme(abc.ABC):
 
     @abc.abstractmethod
     def render(self, world: Any, sim: Any, ctx: RunContext) -> Rendered:
-        """Render full-horizon tables, task splits, feature dictionary, card and truth."""
+        """Render full-horizon tables, task splits, feature dictionary, card and truth.
+
+        For a public mode (``ctx.mode.is_public``) a scheme may leave out rows that its
+        ``snapshot_cut`` would drop anyway, as long as the published tables are the same.
+        """
 
     def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
         """Public tables before column redaction: rows cut at snapshot anchors, as-of values.

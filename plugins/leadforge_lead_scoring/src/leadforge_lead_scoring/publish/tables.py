@@ -1,4 +1,5 @@
-"""Render the relational CRM tables (instructor, full horizon) from codes and logged events.
+"""Render the relational CRM tables from codes and logged events (full horizon, or cut at
+each lead's anchor for a public bundle).
 
 Strings are produced by gathering recipe vocabularies with polars, never per row in Python.
 """
