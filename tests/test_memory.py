@@ -26,3 +26,12 @@ def test_phase_end_releases_memory(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError("boom")
     assert calls == ["x"]
     memory.release_memory()  # callable for real, whatever the C library
+
+
+def test_huge_page_advice_is_off_inside_and_restored_after() -> None:
+    getter = memory._numpy_multiarray("_get_madvise_hugepage")
+    assert getter is not None
+    before = getter()
+    with memory.without_huge_page_advice():
+        assert getter() is False
+    assert getter() == before

@@ -24,6 +24,7 @@ from leadforge_core.config.layers import Layer, override_layer, set_layer
 from leadforge_core.config.run import ResolvedConfig, resolve
 from leadforge_core.errors import ConfigError, LeadforgeError, SimulationError
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.memory import without_huge_page_advice
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host
 from leadforge_core.progress import NullProgress, Progress, phase
 from leadforge_core.publish import publish
@@ -186,6 +187,7 @@ def _dist_version(name: str) -> str:
         return "unknown"
 
 
+@without_huge_page_advice()
 def execute(
     p: Plan, *, progress: Progress | None = None, timestamp: str | int | None = None
 ) -> WorldBundle:

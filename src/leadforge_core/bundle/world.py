@@ -17,6 +17,7 @@ from leadforge_core.bundle.model import FeatureInfo, TableSpec, TaskOutput, dtyp
 from leadforge_core.bundle.writer import sha256_file, staging
 from leadforge_core.errors import BundleIOError
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.memory import without_huge_page_advice
 
 
 def dumps(data: Any) -> str:
@@ -63,6 +64,7 @@ class WorldBundle:
     def split(self, task: str, split: str) -> pl.DataFrame:
         return self.tasks[task].splits[split]
 
+    @without_huge_page_advice()
     def save(
         self,
         path: str | Path,

@@ -9,6 +9,7 @@ import polars as pl
 
 from leadforge_core.bundle.model import TableSpec
 from leadforge_core.errors import BundleIOError, PluginError
+from leadforge_core.memory import without_huge_page_advice
 from leadforge_core.plugins import PluginHost, get_host
 from leadforge_core.scheme import Scheme
 from leadforge_core.validation import artifact, exposure, features, tasks
@@ -26,6 +27,7 @@ def _run(report: Report, name: str, check: Callable[[], Iterable[Finding]]) -> N
         report.findings.append(Finding(name, f"check could not run: {type(exc).__name__}: {exc}"))
 
 
+@without_huge_page_advice()
 def validate_bundle(
     path: str | Path,
     host: PluginHost | None = None,
