@@ -1,4 +1,4 @@
-"""Mechanism shapes: saturating rep effects."""
+"""Mechanism shapes: saturating rep effects and the sign-off gate of the closing stages."""
 
 from __future__ import annotations
 
@@ -38,3 +38,10 @@ def test_hopeless_rep_pairings_still_close_deals() -> None:
     book = np.isin(pop.sdr, worst) & open_at_anchor
     assert book.sum() > 800
     assert won[book].mean() > 0.25 * won[open_at_anchor].mean()
+
+
+def test_sign_off_weighs_on_the_closing_stages() -> None:
+    _, _, world = _world(n_leads=500)
+    slopes = [rule.approval_slope for rule in world.mechanisms.stages]
+    assert slopes[:4] == [0.0, 0.0, 0.0, 0.0]
+    assert 0.0 < slopes[4] == slopes[5] < slopes[6]
