@@ -84,17 +84,16 @@ def _simulate_block(
         "deal_propensity": w,
     }
     friction = values["committee_friction"]
+    approval = values["final_approval"]
     adv = np.empty((OPEN_STAGES, n), dtype=np.float32)
     lost = np.empty((OPEN_STAGES, n), dtype=np.float32)
     for s, rule in enumerate(m.stages):
         adv[s] = rule.advance_intercept + rule.advance_slope * drivers[rule.advance_driver]
         adv[s] += rule.friction_slope * friction
         lost[s] = rule.lost_intercept - rule.lost_slope * w
-    # Final sign-off (segment fit, committee, budget) decides the last step only; it acts
-    # mostly after the snapshot, so no pre-anchor proxy linearizes it.
-    approval = values["final_approval"]
-    adv[OPEN_STAGES - 1] += m.approval_slope * approval
-    lost[OPEN_STAGES - 1] -= m.approval_slope * approval
+        if rule.approval_slope:
+            adv[s] += rule.approval_slope * approval
+            lost[s] -= rule.approval_slope * approval
     adv[4:] += drift  # cohort drift of the closing stages
     adv[:, duplicate] = -30.0  # duplicates never progress
     adv[1:, researcher] = -30.0  # researchers are accepted by SDRs but never qualify

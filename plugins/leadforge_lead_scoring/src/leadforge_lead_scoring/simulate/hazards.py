@@ -42,7 +42,6 @@ def exogenous_inputs(
     climate = (month_w[month] - month_w.mean()) / (month_w.std() + 1e-6) * 0.5
     channel_intent = eff(world.channels, pop.channel[idx], "intent")
     target = graph.graph["channel_target"]
-    rep_load = np.float32(1.0) / pop.rep_capacity[pop.sdr[idx]]
     out = {
         "market_climate": climate.astype(np.float32),
         "account_fit": eff(world.industries, pop.industry[account])
@@ -64,13 +63,32 @@ def exogenous_inputs(
         "contact_intent": eff(world.email_domain_types, pop.email_type[contact])
         + (channel_intent if target == "contact_intent" else 0.0)
         + pop.contact_noise["contact_intent"][contact],
-        "rep_execution": 0.6 * pop.rep_quality[pop.sdr[idx]]
-        + 0.4 * pop.rep_quality[pop.ae[idx]]
-        - 0.8 * (rep_load - 1.0),
+        "rep_execution": rep_execution(pop)[pop.sdr[idx]],
     }
     if target == "lead_quality":
         out["lead_quality"] = channel_intent
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+#: Ceiling of a rep pairing's execution effect (latent units, either direction).
+REP_CEILING = 0.8
+
+
+def rep_execution(pop: Population) -> np.ndarray:
+    """Execution of each SDR's book: SDR and AE skill net of the SDR's load, saturating.
+
+    Skill helps with diminishing returns and a weak pairing can only lose so much: leads still
+    reach the team through other paths, so no book is decided by its owner alone, however
+    many reps there are.
+    """
+    sdr = np.flatnonzero(~pop.rep_is_ae)
+    ae = pop.rep_ae[sdr]
+    raw = (
+        0.6 * pop.rep_quality[sdr]
+        + 0.4 * pop.rep_quality[ae]
+        - 0.8 * (1.0 / pop.rep_capacity[sdr] - 1.0)
+    )
+    return np.asarray(REP_CEILING * np.tanh(raw / REP_CEILING), dtype=np.float32)
 
 
 def _centered(x: np.ndarray, world: LeadScoringWorld) -> np.ndarray:

@@ -27,6 +27,7 @@ class StageRule:
     lost_intercept: float
     lost_slope: float
     friction_slope: float = 0.0
+    approval_slope: float = 0.0
 
 
 @attrs.define
@@ -54,7 +55,6 @@ class Mechanisms:
     activity_rate_late: float
     session_jump: float
     speed_bonus: float
-    approval_slope: float
     pricing_signal: float
     bottleneck_stage: str
     observation: dict[str, float]
@@ -112,6 +112,14 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
     # bottleneck applies to demo_completed → proposal_sent.
     if bottleneck == "proposal_sent":
         stages[4].friction_slope = -1.2 * sig
+    # Final sign-off (segment fit, committee, budget, and each family's own story) decides the
+    # last step; legal, security and finance review from the demo on, so a deal they would
+    # not sign already stalls or dies after the demo and at the proposal. It acts mostly
+    # after the snapshot, so no pre-anchor proxy linearizes it.
+    approval = 3.0 * profile.interaction
+    stages[4].approval_slope = 0.5 * approval
+    stages[5].approval_slope = 0.5 * approval
+    stages[6].approval_slope = approval
     return Mechanisms(
         horizon_days=horizon_days,
         signal=sig,
@@ -135,7 +143,6 @@ def compile_mechanisms(profile: Profile, graph: nx.DiGraph, horizon_days: int) -
         activity_rate_late=0.08,
         session_jump=0.8,
         speed_bonus=0.8 * profile.interaction,
-        approval_slope=3.0 * profile.interaction,
         pricing_signal=0.4 * sig,
         bottleneck_stage=bottleneck,
         observation={

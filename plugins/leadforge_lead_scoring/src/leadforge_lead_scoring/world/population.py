@@ -73,6 +73,7 @@ class Population:
     rep_team: np.ndarray
     rep_quality: np.ndarray
     rep_capacity: np.ndarray
+    rep_ae: np.ndarray  # the AE each rep hands qualified leads to (AEs: themselves)
     # leads
     lead_contact: np.ndarray
     lead_created_us: np.ndarray
@@ -225,16 +226,19 @@ def build_population(
     n_sdr = max(2, round(n_l / world.sizing.leads_per_sdr))
     n_ae = max(1, -(-n_sdr // world.sizing.sdrs_per_ae))
     rng = s.generator("population.reps")
-    # Quality is bounded below: reps far behind the team do not keep a territory (and at a
-    # million leads one rep's book must not almost decide the label on its own).
+    # Quality is bounded below: reps far behind the team do not keep a territory. How much a
+    # pairing's quality and load can move its book saturates (``hazards.rep_execution``).
     rep_quality = np.clip(rng.normal(0.0, 1.0, n_sdr + n_ae), -2.0, None).astype(np.float32)
     rep_capacity = rng.uniform(0.7, 1.3, n_sdr + n_ae).astype(np.float32)
     rep_team = rng.integers(0, len(world.rep_teams), n_sdr + n_ae).astype(np.int32)
     rep_is_ae = np.arange(n_sdr + n_ae) >= n_sdr
     cap = rep_capacity[:n_sdr] / rep_capacity[:n_sdr].sum()
     sdr = blocked_draw(s, "population.leads.owner", n_l, lambda r, k: _pick(r, cap, k))
-    ae = (n_sdr + sdr // world.sizing.sdrs_per_ae).astype(np.int32)
-    ae = np.minimum(ae, n_sdr + n_ae - 1)
+    rep_ae = np.arange(n_sdr + n_ae, dtype=np.int32)
+    rep_ae[:n_sdr] = np.minimum(
+        n_sdr + rep_ae[:n_sdr] // world.sizing.sdrs_per_ae, n_sdr + n_ae - 1
+    )
+    ae = rep_ae[sdr]
 
     # Persona mixture: a share of leads are researchers, more often behind webmail addresses.
     email_eff = np.array([c.effect for c in world.email_domain_types])[con[contact, 4]]
@@ -263,6 +267,7 @@ def build_population(
         rep_team=rep_team,
         rep_quality=rep_quality,
         rep_capacity=rep_capacity,
+        rep_ae=rep_ae,
         lead_contact=contact,
         lead_created_us=created,
         channel=lead[:, 2].astype(np.int32),
