@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,8 +36,8 @@ def _trim() -> Callable[[int], int] | None:
 
 
 def release_memory() -> None:
-    """Collect reference cycles and return free heap pages to the OS (cheap: ~10 ms)."""
-    gc.collect()
+    """Return free heap pages to the OS (a few ms; big arrays die by reference count, so no
+    garbage collection pass is needed)."""
     trim = _trim()
     if trim is not None:
         trim(0)
