@@ -15,27 +15,29 @@ def make_ids(prefix: str, n: int, start: int = 1, width: int = ID_WIDTH) -> pl.S
     """``n`` ids ``{prefix}_{k:0{width}d}`` for ``k = start .. start+n-1``.
 
     Widths grow past ``width`` digits only when the count needs it, so ids stay unique and
-    sort in creation order within one bundle. Zero padding comes from adding ``10**width`` and
-    dropping the leading digit: one vectorized formatting pass.
+    sort in creation order within one bundle.
     """
-    if not _PREFIX.match(prefix):
-        raise ValueError(f"invalid id prefix {prefix!r}")
-    width = max(width, len(str(start + n - 1)) if n else width)
-    number = pl.int_range(start, start + n, dtype=pl.Int64) + 10**width
-    return pl.select(
-        pl.format(prefix + "_{}", number.cast(pl.String).str.slice(1)).alias("id")
-    ).to_series()
+    width = _width(prefix, start + n - 1 if n else 0, width)
+    return _format(prefix, pl.int_range(start, start + n, dtype=pl.Int64), width)
 
 
 def ids_at(prefix: str, positions: np.ndarray, n: int, width: int = ID_WIDTH) -> pl.Series:
     """``make_ids(prefix, n)[positions]`` without formatting the ids that are not kept."""
+    number = pl.lit(pl.Series(np.asarray(positions, dtype=np.int64))) + 1
+    return _format(prefix, number, _width(prefix, n, width))
+
+
+def _width(prefix: str, largest: int, width: int) -> int:
     if not _PREFIX.match(prefix):
         raise ValueError(f"invalid id prefix {prefix!r}")
-    width = max(width, len(str(n)) if n else width)
-    number = pl.Series(np.asarray(positions, dtype=np.int64) + (1 + 10**width))
-    return pl.select(
-        pl.format(prefix + "_{}", number.cast(pl.String).str.slice(1)).alias("id")
-    ).to_series()
+    return max(width, len(str(largest)))
+
+
+def _format(prefix: str, number: pl.Expr, width: int) -> pl.Series:
+    """Zero padding comes from adding ``10**width`` and dropping the leading digit: one
+    vectorized formatting pass."""
+    padded = (number + 10**width).cast(pl.String).str.slice(1)
+    return pl.select(pl.format(prefix + "_{}", padded).alias("id")).to_series()
 
 
 def ids_expr(prefix: str, index: pl.Expr, width: int) -> pl.Expr:
