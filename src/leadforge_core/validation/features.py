@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 import polars as pl
 
@@ -18,6 +19,19 @@ Z = 1.96
 NON_FEATURE_GROUPS = {"identifier", "target"}
 
 
+T = TypeVar("T", float, pl.Expr)
+
+
+def wilson_interval(rate: T, n: T, z: float = Z) -> tuple[T, T]:
+    """Wilson score interval of a proportion ``rate`` observed over ``n`` trials; works on
+    numbers and on polars expressions alike. Checks use it so that a small sample's noise
+    is not mistaken for an extreme rate."""
+    denom = 1 + z**2 / n
+    center = (rate + z**2 / (2 * n)) / denom
+    half = z * (rate * (1 - rate) / n + z**2 / (4 * n**2)) ** 0.5 / denom
+    return center - half, center + half
+
+
 def near_deterministic(train: pl.DataFrame, col: str, label: str) -> pl.DataFrame:
     """Values of ``col`` whose positive rate is outside ``RATE_BOUNDS`` beyond sampling noise.
 
@@ -25,25 +39,19 @@ def near_deterministic(train: pl.DataFrame, col: str, label: str) -> pl.DataFram
     although the value may convert at 5 %), so the whole Wilson interval must lie outside.
     Columns: the value, ``n``, ``rate``, ``low``, ``high``.
     """
-    n, rate = pl.col("n"), pl.col("rate")
-    denom = 1 + Z**2 / n
-    center = (rate + Z**2 / (2 * n)) / denom
-    half = Z * (rate * (1 - rate) / n + Z**2 / (4 * n**2)).sqrt() / denom
+    low, high = wilson_interval(pl.col("rate"), pl.col("n"))
     return (
         train.group_by(pl.col(col).cast(pl.String))
         .agg(
             pl.len().cast(pl.Float64).alias("n"),
             pl.col(label).cast(pl.Float64).mean().alias("rate"),
         )
-        .with_columns(
-            (center - half).clip(0.0, 1.0).alias("low"),
-            (center + half).clip(0.0, 1.0).alias("high"),
-        )
+        .with_columns(low.clip(0.0, 1.0).alias("low"), high.clip(0.0, 1.0).alias("high"))
         .filter(
-            (n >= MIN_COUNT)
+            (pl.col("n") >= MIN_COUNT)
             & ((pl.col("high") < RATE_BOUNDS[0]) | (pl.col("low") > RATE_BOUNDS[1]))
         )
-        .with_columns(n.cast(pl.Int64))
+        .with_columns(pl.col("n").cast(pl.Int64))
         .sort(col, nulls_last=True)
     )
 

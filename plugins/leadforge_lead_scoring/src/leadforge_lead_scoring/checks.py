@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from leadforge_core.ids import make_ids
+from leadforge_core.validation.features import wilson_interval
 from leadforge_core.validation.findings import Finding, named_check
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lead_scoring.publish.cut import EVENT_TABLES
@@ -273,11 +274,15 @@ def _join_probes(view: BundleView) -> Iterator[Finding]:
         return
     frame = probe_frame(view)
     for r in best_rules(frame, LABEL):
-        if r["precision"] >= PRECISION_LIMIT and r["recall"] >= RECALL_LIMIT and r["support"] >= 20:
+        if r["recall"] < RECALL_LIMIT or r["support"] < 20:
+            continue
+        # Precision must reach the limit with 95 % confidence, not by a small sample's luck.
+        low, _ = wilson_interval(float(r["precision"]), float(r["support"]))
+        if low >= PRECISION_LIMIT:
             yield Finding(
                 "join_reconstruction",
                 f"public rule {r['rule']} reveals the label (precision {r['precision']:.3f}, "
-                f"recall {r['recall']:.3f})",
+                f"95% lower bound {low:.3f}, recall {r['recall']:.3f})",
                 f"tasks/{TASK}",
             )
 
