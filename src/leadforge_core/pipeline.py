@@ -25,7 +25,7 @@ from leadforge_core.config.run import ResolvedConfig, resolve
 from leadforge_core.errors import ConfigError, LeadforgeError, SimulationError
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.memory import without_huge_page_advice
-from leadforge_core.plugins import PluginHost, PluginRecord, get_host
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.progress import NullProgress, Progress, phase
 from leadforge_core.publish import publish
 from leadforge_core.recipes.model import Recipe
@@ -90,7 +90,8 @@ def flag_layer(
         node[parts[-1]] = value
     if nested:
         data["params"] = nested
-    return Layer(name=name, data=data)
+    kind = {"command line": "a command-line flag", "argument": "an API argument"}.get(name, name)
+    return Layer(name=name, data=data, kind=kind)
 
 
 def param_paths(scheme: type[Scheme], named: Mapping[str, Any]) -> dict[str, Any]:
@@ -151,8 +152,13 @@ def plan(
     )
     layers.append(flags)
     config = resolve(scheme_cls, recipe, layers)
-    scheme = scheme_cls()
-    completed = scheme.complete_params(config.params, recipe, config.difficulty)
+    with plugin_code(record, "scheme setup"):
+        scheme = scheme_cls()
+    try:
+        with plugin_code(record, "complete_params"):
+            completed = scheme.complete_params(config.params, recipe, config.difficulty)
+    except ConfigError as exc:  # point at the layer and line that set the value
+        raise config.locate_error(exc) from None
     return Plan(scheme, record, recipe, attrs.evolve(config, params=completed))
 
 
@@ -198,11 +204,13 @@ def execute(
     ctx = p.context(progress)
     scheme = p.scheme
     try:
-        with phase(progress, "world"):
+        with phase(progress, "world"), plugin_code(scheme, "build_world"):
             world = scheme.build_world(ctx)
-        sim = scheme.simulate(world, ctx)
+        with plugin_code(scheme, "simulate"):
+            sim = scheme.simulate(world, ctx)
         with phase(progress, "rendering"):
-            rendered = scheme.render(world, sim, ctx)
+            with plugin_code(scheme, "render"):
+                rendered = scheme.render(world, sim, ctx)
             # The world and its simulation are not needed past rendering; nor, once
             # published, are the rendered tables of a public bundle.
             del world, sim
@@ -212,7 +220,8 @@ def execute(
         raise
     except MemoryError:
         raise SimulationError("out of memory: try smaller sizes") from None
-    specs = {s.name: s for s in scheme.table_specs()}
+    with plugin_code(scheme, "table_specs"):
+        specs = {s.name: s for s in scheme.table_specs()}
     task_manifests: dict[str, dict[str, Any]] = {}
     tasks_meta: dict[str, Any] = {}
     for name, task in published.tasks.items():

@@ -5,13 +5,20 @@ line naming it and its distribution, and everything else keeps working.
 ``LEADFORGE_STRICT_PLUGINS=1`` turns such failures into errors. ``LEADFORGE_PLUGINS`` (a comma
 list of entry-point or distribution names) limits which plugins load;
 ``LEADFORGE_DISABLE_PLUGINS`` skips the ones it names.
+
+Once loaded, every call into plugin code — scheme methods and hook implementations — runs
+inside :func:`plugin_code`: an unexpected exception becomes a
+:class:`~leadforge_core.errors.PluginCrash` naming the plugin, its distribution and version and
+the phase, while a deliberate :class:`~leadforge_core.errors.LeadforgeError` passes unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -21,7 +28,7 @@ import attrs
 import pluggy
 
 from leadforge_core import hookspecs
-from leadforge_core.errors import PluginError
+from leadforge_core.errors import LeadforgeError, PluginCrash, PluginError
 from leadforge_core.scheme import API_VERSION, Scheme
 
 GROUP = "leadforge"
@@ -93,6 +100,7 @@ class PluginHost:
         self.schemes: dict[str, tuple[type[Scheme], PluginRecord]] = {}
         self.conflicts: dict[str, list[PluginRecord]] = {}
         self.recipe_files: list[RecipeSource] = []
+        self.by_plugin_name: dict[str, PluginRecord] = {}
         self.warn = warn
         self.strict = strict_mode() if strict is None else strict
 
@@ -120,11 +128,13 @@ class PluginHost:
     def register(self, plugin: object, record: PluginRecord) -> PluginRecord:
         """Register a plugin object (a module or instance with ``@hookimpl`` functions)."""
         self.records.append(record) if record not in self.records else None
+        pm_name = f"{record.distribution}:{record.name}"
         try:
-            self.pm.register(plugin, name=f"{record.distribution}:{record.name}")
+            self.pm.register(plugin, name=pm_name)
         except Exception as exc:
             self._fail(record, f"is not a valid leadforge plugin: {_describe(exc)}")
             return record
+        self.by_plugin_name[pm_name] = record
         self._collect_schemes(plugin, record)
         self._collect_recipes(plugin, record)
         return record
@@ -183,6 +193,7 @@ class PluginHost:
                 self._fail(record, message)
                 continue
             self.schemes[name] = (cls, record)
+            _OWNERS[cls] = record
             record.schemes.append(name)
 
     def _collect_recipes(self, plugin: object, record: PluginRecord) -> None:
@@ -199,6 +210,32 @@ class PluginHost:
         if self.strict:
             raise PluginError(text + " (LEADFORGE_STRICT_PLUGINS is set)")
         self.warn(text)
+
+    # -- calling plugins -------------------------------------------------------------------
+    def call_hook(self, hook_name: str, **kwargs: Any) -> list[tuple[PluginRecord, Any]]:
+        """Call every implementation of ``hook_name``, each inside :func:`plugin_code`.
+
+        Args:
+            hook_name: a hook of :mod:`leadforge_core.hookspecs`.
+            kwargs: the hook's arguments (each implementation receives the ones it names).
+
+        Returns:
+            ``(plugin record, result)`` per implementation, in pluggy's call order.
+
+        Raises:
+            PluginCrash: an implementation raised an unexpected exception.
+        """
+        caller = getattr(self.pm.hook, hook_name)
+        out: list[tuple[PluginRecord, Any]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            record = self.by_plugin_name.get(impl.plugin_name) or PluginRecord(
+                impl.plugin_name, "unknown", "?"
+            )
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            with plugin_code(record, hook_name):
+                result = impl.function(**args)
+            out.append((record, result))
+        return out
 
     # -- lookups -------------------------------------------------------------------------
     def scheme(self, name: str) -> tuple[type[Scheme], PluginRecord]:
@@ -223,6 +260,56 @@ def _dist_version(ep: EntryPoint) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+#: Which plugin registered each scheme class (filled by :meth:`PluginHost.register`).
+_OWNERS: weakref.WeakKeyDictionary[type, PluginRecord] = weakref.WeakKeyDictionary()
+
+
+def owner_of(scheme: object) -> PluginRecord:
+    """The plugin that registered ``scheme`` (a :class:`Scheme` class or instance).
+
+    A class no host registered (built by hand in a test) is attributed to its module.
+    """
+    cls = scheme if isinstance(scheme, type) else type(scheme)
+    record = _OWNERS.get(cls)
+    if record is not None:
+        return record
+    module = getattr(cls, "__module__", "") or "unknown"
+    name = getattr(cls, "name", None) or cls.__name__
+    return PluginRecord(str(name), module.split(".")[0], "?")
+
+
+@contextlib.contextmanager
+def plugin_code(
+    owner: PluginRecord | object, phase: str, expected: tuple[type[Exception], ...] = ()
+) -> Iterator[None]:
+    """Run a call into plugin code: its unexpected exceptions become a :class:`PluginCrash`.
+
+    Args:
+        owner: the plugin's record, or the scheme (class or instance) whose method is called.
+        phase: what is being called (``"simulate"``, ``"checks"``, a hook name, …), for the
+            message.
+        expected: further exception types the caller handles itself (passed through).
+
+    A :class:`~leadforge_core.errors.LeadforgeError` the plugin raises on purpose (a
+    ``ConfigError`` …) and ``MemoryError`` pass through unchanged; ``KeyboardInterrupt`` is
+    not an ``Exception`` and is never wrapped.
+    """
+    passthrough: tuple[type[Exception], ...] = (LeadforgeError, MemoryError, *expected)
+    try:
+        yield
+    except passthrough:
+        raise
+    except Exception as exc:
+        record = owner if isinstance(owner, PluginRecord) else owner_of(owner)
+        raise PluginCrash(
+            plugin=record.name,
+            distribution=record.distribution,
+            version=record.version,
+            phase=phase,
+            detail=_describe(exc),
+        ) from exc
 
 
 _HOST: PluginHost | None = None

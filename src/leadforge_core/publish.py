@@ -8,6 +8,7 @@ import polars as pl
 from leadforge_core.bundle.model import Rendered, TaskOutput
 from leadforge_core.errors import RenderError
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.plugins import plugin_code
 from leadforge_core.scheme import RunContext, Scheme
 
 
@@ -16,7 +17,8 @@ def publish(scheme: Scheme, rendered: Rendered, ctx: RunContext) -> Rendered:
     if ctx.mode is ExposureMode.RESEARCH_INSTRUCTOR:
         return rendered
     policy = scheme.exposure
-    cut = scheme.snapshot_cut(rendered, ctx)
+    with plugin_code(scheme, "snapshot_cut"):
+        cut = scheme.snapshot_cut(rendered, ctx)
     tables: dict[str, pl.DataFrame] = {}
     for name, frame in cut.items():
         if name in policy.omit_tables:

@@ -1,13 +1,17 @@
 """Builds the Typer app and runs it with leadforge's error contract.
 
-User errors (bad flags, config, recipes, paths) print ``error: <one line>`` on stderr and exit
-2; a failed validation exits 1; Ctrl-C / SIGTERM exit 130 after cleaning up. Only bugs show a
-traceback.
+User errors (bad flags, config, recipes, paths) print ``error: <one line>`` per problem on
+stderr and exit 2; a failed validation exits 1; a bug inside a plugin prints one line naming
+the plugin and exits 3; Ctrl-C / SIGTERM exit 130 after cleaning up. ``--debug`` (or
+``LEADFORGE_DEBUG=1``) adds the traceback of any of these; only bugs in the core show one
+without it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -19,6 +23,20 @@ from leadforge_core.cli.generate import make_generate
 from leadforge_core.cli.output import error_line
 from leadforge_core.errors import LeadforgeError
 from leadforge_core.plugins import PluginHost, get_host
+
+#: Set by ``--debug`` for the current run (``LEADFORGE_DEBUG=1`` sets it for every run).
+_debug = False
+
+
+def debug_enabled() -> bool:
+    """Whether errors should carry their traceback (``--debug`` or ``LEADFORGE_DEBUG``)."""
+    env = os.environ.get("LEADFORGE_DEBUG", "").strip().lower()
+    return _debug or env in {"1", "true", "yes", "on"}
+
+
+def _set_debug(value: bool) -> None:
+    global _debug
+    _debug = _debug or value
 
 
 def _version(value: bool) -> None:
@@ -45,6 +63,15 @@ def build_app(host: PluginHost) -> typer.Typer:
                 "--version", callback=_version, is_eager=True, help="Show the version and exit."
             ),
         ] = False,
+        debug: Annotated[
+            bool,
+            typer.Option(
+                "--debug",
+                callback=_set_debug,
+                is_eager=True,
+                help="Print the traceback of an error (also LEADFORGE_DEBUG=1).",
+            ),
+        ] = False,
     ) -> None:
         """leadforge: synthetic CRM and go-to-market datasets from simulated worlds."""
 
@@ -58,6 +85,8 @@ def build_app(host: PluginHost) -> typer.Typer:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting (used by tests)."""
+    global _debug
+    _debug = False
     try:
         host = get_host()
         command = typer.main.get_command(build_app(host))
@@ -76,7 +105,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         error_line(exc.format_message())
         return int(exc.exit_code)
     except LeadforgeError as exc:
-        error_line(str(exc))
+        if debug_enabled():
+            traceback.print_exception(exc, file=sys.stderr)
+        for line in exc.lines or [type(exc).__name__]:
+            error_line(line)
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
         error_line("interrupted; nothing was written")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from leadforge_core.cli.output import emit_json, out
 from leadforge_core.errors import BundleIOError, PluginError, ValidationFailed
-from leadforge_core.plugins import get_host
+from leadforge_core.plugins import get_host, plugin_code
 from leadforge_core.validation.runner import validate_bundle
 from leadforge_core.validation.view import BundleReadError, BundleView
 
@@ -52,10 +52,15 @@ def summarize(path: Path) -> dict[str, Any]:
     except BundleReadError as exc:
         raise BundleIOError(f"cannot inspect {path}: {exc}") from None
     try:
-        scheme_cls, _ = get_host().scheme(str(m.get("scheme")))
-        summary["scheme_summary"] = scheme_cls().inspect_summary(view)
+        scheme_cls, record = get_host().scheme(str(m.get("scheme")))
     except PluginError as exc:
         summary["scheme_summary"] = {"unavailable": str(exc)}
+        return summary
+    try:
+        with plugin_code(record, "scheme setup"):
+            scheme = scheme_cls()
+        with plugin_code(record, "inspect_summary", expected=(BundleReadError,)):
+            summary["scheme_summary"] = scheme.inspect_summary(view)
     except BundleReadError as exc:
         summary["scheme_summary"] = {"unavailable": str(exc)}
     return summary

@@ -26,13 +26,17 @@ class Layer:
     """One source of settings: ``{seed?, mode?, difficulty?, params?: {...}}``.
 
     ``locations`` maps a key path (in ``data``) to ``file:line``; ``key_prefix`` is how the
-    keys are spelled in that file (``defaults.`` inside a recipe).
+    keys are spelled in that file (``defaults.`` inside a recipe); ``kind`` names the layer in
+    messages (``"the override file"``); ``problems`` holds ``file:line: key: message`` lines
+    found while loading it (their keys are left out of ``data``), reported with the others.
     """
 
     name: str
     data: dict[str, Any]
     locations: dict[tuple[str, ...], str] = attrs.field(factory=dict)
     key_prefix: tuple[str, ...] = ()
+    kind: str = "a configuration layer"
+    problems: list[str] = attrs.field(factory=list)
 
     def locate(self, path: tuple[str, ...]) -> str:
         for cut in range(len(path), 0, -1):
@@ -53,23 +57,41 @@ def override_layer(path: Path) -> Layer:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the override file must be a mapping of settings")
     locations = {key: f"{path}:{line}" for key, line in lines.items()}
-    layer = Layer(name=str(path), data=data, locations=locations)
-    check_top_level(layer)
+    layer = Layer(name=str(path), data=data, locations=locations, kind="the override file")
+    layer.problems = top_level_problems(layer, drop=True)
     return layer
 
 
-def check_top_level(layer: Layer) -> None:
-    for key in layer.data:
+def top_level_problems(layer: Layer, *, drop: bool = False) -> list[str]:
+    """Every unknown top-level key and a non-mapping ``params``, as ``file:line: key: msg``.
+
+    With ``drop`` the offending keys are removed from ``layer.data`` so the rest of the layer
+    can still be checked.
+    """
+    problems = []
+    for key in list(layer.data):
         if key not in RUN_KEYS:
-            raise ConfigError(
+            problems.append(
                 f"{layer.locate((key,))}: {layer.spell((key,))}: unknown key "
                 f"(expected {', '.join(RUN_KEYS)})"
             )
+            if drop:
+                del layer.data[key]
     params = layer.data.get("params")
     if params is not None and not isinstance(params, dict):
-        raise ConfigError(
+        problems.append(
             f"{layer.locate(('params',))}: {layer.spell(('params',))}: expected a mapping"
         )
+        if drop:
+            del layer.data["params"]
+    return problems
+
+
+def check_top_level(layer: Layer) -> None:
+    """Raise a :class:`ConfigError` listing every :func:`top_level_problems` of ``layer``."""
+    problems = top_level_problems(layer)
+    if problems:
+        raise ConfigError.of(problems)
 
 
 def set_layer(assignments: Iterable[str]) -> Layer:
@@ -94,7 +116,7 @@ def set_layer(assignments: Iterable[str]) -> Layer:
                 raise ConfigError(f"--set {item!r}: {'.'.join(parts)} conflicts with another --set")
             node = child
         node[parts[-1]] = value
-    return Layer(name="--set", data={"params": params} if params else {})
+    return Layer(name="--set", data={"params": params} if params else {}, kind="--set")
 
 
 @attrs.define
@@ -112,6 +134,18 @@ class Merged:
             if layer is not None:
                 return f"{layer.locate(path)}: {layer.spell(path)}"
         return f"config: {dotted}"
+
+    def explain(self, dotted: str, message: str) -> str:
+        """``file:line: spelled.key: message (set by <layer>)`` for a value at ``dotted``.
+
+        A value no layer set is the scheme's default and is reported as such.
+        """
+        path = tuple(p for p in dotted.split(".") if p)
+        for cut in range(len(path), 0, -1):
+            layer = self.origin.get(path[:cut])
+            if layer is not None:
+                return f"{layer.locate(path)}: {layer.spell(path)}: {message} (set by {layer.kind})"
+        return f"{dotted}: {message} (the scheme's default value; no layer sets it)"
 
 
 def merge(layers: Iterable[Layer]) -> Merged:

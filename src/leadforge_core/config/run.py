@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from leadforge_core.config.fields import int_field
-from leadforge_core.config.layers import Layer, merge
+from leadforge_core.config.layers import Layer, Merged, merge
 from leadforge_core.config.structure import structure_strict, unstructure
 from leadforge_core.errors import ConfigError
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.plugins import plugin_code
 from leadforge_core.recipes.model import Recipe
 from leadforge_core.scheme import Scheme
 
@@ -27,12 +29,17 @@ class RunSettings:
 
 @attrs.define
 class ResolvedConfig:
-    """The fully resolved configuration recorded in the manifest."""
+    """The fully resolved configuration recorded in the manifest.
+
+    ``sources`` remembers which layer set each key, so a later error about a value (raised
+    by a scheme's ``complete_params``) can point at the line that set it.
+    """
 
     seed: int
     mode: ExposureMode
     difficulty: str
     params: Any
+    sources: Merged | None = attrs.field(default=None, eq=False, repr=False)
 
     def to_dict(self, hidden: Sequence[str] = ()) -> dict[str, Any]:
         params = unstructure(self.params)
@@ -46,37 +53,74 @@ class ResolvedConfig:
             "params": params,
         }
 
+    def locate_error(self, exc: ConfigError) -> ConfigError:
+        """Attach the source of ``exc.key`` to a scheme's :class:`ConfigError`.
 
-def _fail(problems: list[tuple[str, str]], where: Any) -> None:
-    if problems:
-        key, message = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(f"{where(key)}: {message}{more}")
+        ``exc.key`` is a parameter key (``population.n_stores``, optionally ``params.``-
+        prefixed) or a run setting (``seed``, ``mode``, ``difficulty``). Errors without a key
+        are returned unchanged.
+        """
+        if not exc.key or self.sources is None:
+            return exc
+        parts = [p for p in exc.key.split(".") if p]
+        if parts and parts[0] not in ("params", *RUN_SETTINGS):
+            parts.insert(0, "params")
+        located = ConfigError(self.sources.explain(".".join(parts), exc.message), key=exc.key)
+        return located
+
+
+#: Run settings besides ``params``.
+RUN_SETTINGS = ("seed", "mode", "difficulty")
+
+_LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): ")
+
+
+def _order(problems: list[str]) -> list[str]:
+    """Problems by file and line (those without a line keep their order, last); no repeats."""
+
+    def key(item: tuple[int, str]) -> tuple[int, str, int, int]:
+        index, text = item
+        m = _LINE.match(text)
+        return (0, m["file"], int(m["line"]), index) if m else (1, "", 0, index)
+
+    unique = list(dict.fromkeys(problems))
+    return [text for _, text in sorted(enumerate(unique), key=key)]
 
 
 def resolve(scheme: type[Scheme], recipe: Recipe, layers: Sequence[Layer]) -> ResolvedConfig:
-    """Merge ``layers`` (lowest precedence first) and structure them strictly."""
+    """Merge ``layers`` (lowest precedence first) and structure them strictly.
+
+    Every problem of every layer is collected and raised together as one
+    :class:`ConfigError` (``file:line: dotted.key: message`` per line).
+    """
+    problems: list[str] = [p for layer in layers for p in layer.problems]
     merged = merge(layers)
     data = dict(merged.data)
     params_data = data.pop("params", {}) or {}
-    settings, problems = structure_strict(data, RunSettings)
-    _fail(problems, merged.where)
-    assert settings is not None
-    params, problems = structure_strict(params_data, scheme.params_model, "params")
-    _fail(problems, merged.where)
-    difficulty = settings.difficulty or recipe.header.default_difficulty
-    if difficulty not in recipe.header.difficulties:
-        raise ConfigError(
-            f"{merged.where('difficulty') if settings.difficulty else 'difficulty'}: unknown "
-            f"difficulty {difficulty!r} for recipe {recipe.id} (choose from "
-            f"{', '.join(recipe.header.difficulties)})"
-        )
-    if settings.mode not in recipe.header.modes:
-        raise ConfigError(f"recipe {recipe.id} does not support mode {settings.mode}")
+    settings, found = structure_strict(data, RunSettings)
+    problems += [f"{merged.where(k)}: {m}" for k, m in found]
+    with plugin_code(scheme, "params_model"):
+        params, found = structure_strict(params_data, scheme.params_model, "params")
+    problems += [f"{merged.where(k)}: {m}" for k, m in found]
+    difficulty = recipe.header.default_difficulty
+    if settings is not None:
+        difficulty = settings.difficulty or difficulty
+        if difficulty not in recipe.header.difficulties:
+            problems.append(
+                f"{merged.where('difficulty') if settings.difficulty else 'difficulty'}: unknown "
+                f"difficulty {difficulty!r} for recipe {recipe.id} (choose from "
+                f"{', '.join(recipe.header.difficulties)})"
+            )
+        if settings.mode not in recipe.header.modes:
+            problems.append(
+                f"{merged.where('mode')}: recipe {recipe.id} does not support mode {settings.mode}"
+            )
     motif = getattr(params, "motif", None)
     if motif is not None and scheme.motifs and motif not in scheme.motifs:
-        raise ConfigError(
+        problems.append(
             f"{merged.where('params.motif')}: unknown motif {motif!r} (choose from "
             f"{', '.join(scheme.motifs)})"
         )
-    return ResolvedConfig(settings.seed, settings.mode, difficulty, params)
+    if problems or settings is None or params is None:
+        raise ConfigError.of(_order(problems))
+    return ResolvedConfig(settings.seed, settings.mode, difficulty, params, merged)

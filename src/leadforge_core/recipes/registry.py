@@ -242,6 +242,7 @@ def defaults_layer(recipe: Recipe) -> Layer:
         data=recipe.defaults,
         locations=locations,
         key_prefix=("defaults",),
+        kind="the recipe",
     )
 
 
