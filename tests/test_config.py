@@ -177,3 +177,85 @@ def test_api_sets_sit_below_keywords(toy_host: PluginHost) -> None:
     cfg = _cfg(toy_host, sets=["snapshot_day=21", "population.n_customers=90"], n_customers=80)
     assert cfg["params"]["snapshot_day"] == 21
     assert cfg["params"]["population"]["n_customers"] == 80
+
+
+# -- bounded YAML loading ----------------------------------------------------------------------
+
+
+def billion_laughs() -> str:
+    """The classic document: nine levels of ten aliases each, 10**9 strings once expanded."""
+    lines = ['lol: &lol "lol"', "lol1: &lol1 [" + ", ".join(["*lol"] * 10) + "]"]
+    for i in range(2, 10):
+        lines.append(f"lol{i}: &lol{i} [" + ", ".join([f"*lol{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("as_recipe", [False, True])
+def test_billion_laughs_fails_fast_with_one_line(
+    as_recipe: bool, toy_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from leadforge_core.cli.app import run
+
+    bomb = tmp_path / "lol.yaml"
+    bomb.write_text(billion_laughs())
+    assert billion_laughs().count("*") == 90  # under the alias-count bound: expansion catches it
+    args = (
+        ["--recipe", str(bomb)]
+        if as_recipe
+        else ["--recipe", "toy_shop_v1", "--override", str(bomb)]
+    )
+    started = time.perf_counter()
+    code = run(["generate", *args, "--out", str(tmp_path / "out"), "-q"])
+    elapsed = time.perf_counter() - started
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith(f"error: {bomb}:2: YAML uses too many aliases"), err
+    assert elapsed < 5.0  # well under a second on an idle machine
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n",
+            "x.yaml:2: YAML uses too many aliases (more than 100",
+        ),
+        (
+            "a: " + "[" * 100_000 + "]" * 100_000 + "\n",
+            "x.yaml:1: YAML is nested more than 64 levels deep",
+        ),
+        (
+            "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 80)),
+            "nested more than 64 levels",
+        ),
+        ("a: &a {b: *a}\n", "refers to itself"),
+        ("a: " + "x" * (1 << 20) + "\n", "x.yaml: YAML file is larger than 1 MiB"),
+    ],
+)
+def test_yaml_bounds(text: str, fragment: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        parse_yaml(text, "x.yaml")
+    assert fragment in str(info.value)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_modest_aliases_still_load() -> None:
+    data, lines = parse_yaml("base: &b {n: 1, m: [1, 2]}\nx: *b\ny: [*b, *b]\n", "x.yaml")
+    assert data["x"] == {"n": 1, "m": [1, 2]} and data["y"] == [data["x"], data["x"]]
+    assert data["y"][0] is not data["x"]  # expanded into plain, independent values
+    assert lines[("x",)] == 2
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    from leadforge_core.config.yamlio import load_yaml_file
+
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n" + "#" * (1 << 20))
+    with pytest.raises(ConfigError, match=r"big\.yaml: YAML file is larger than 1 MiB"):
+        load_yaml_file(big)
