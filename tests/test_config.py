@@ -259,3 +259,153 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     big.write_text("a: 1\n" + "#" * (1 << 20))
     with pytest.raises(ConfigError, match=r"big\.yaml: YAML file is larger than 1 MiB"):
         load_yaml_file(big)
+
+
+# -- every problem of a file, each on its own line ---------------------------------------------
+
+
+def test_override_file_reports_every_error_with_its_line(
+    toy_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadforge_core.cli.app import run
+
+    f = tmp_path / "o.yaml"
+    f.write_text(
+        "seed: -3\n"
+        "colour: blue\n"
+        "difficulty: brutal\n"
+        "params:\n"
+        "  snapshot_day: 0\n"
+        "  population:\n"
+        "    n_customers: 3.7\n"
+        "    n_kustomers: 4\n"
+    )
+    code = run(["generate", "-r", "toy_shop_v1", "--override", str(f), "-o", str(tmp_path / "x")])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err == [
+        f"error: {f}:1: seed: must be >= 0, got -3",
+        f"error: {f}:2: colour: unknown key (expected seed, mode, difficulty, params)",
+        f"error: {f}:3: difficulty: unknown difficulty 'brutal' for recipe toy_shop_v1 (choose "
+        "from intro, intermediate, advanced)",
+        f"error: {f}:5: params.snapshot_day: must be >= 1, got 0",
+        f"error: {f}:7: params.population.n_customers: expected an integer, got number 3.7",
+        f"error: {f}:8: params.population.n_kustomers: unknown key",
+    ]
+    assert not (tmp_path / "x").exists()
+
+
+def test_recipe_file_reports_every_error_with_its_line(
+    toy_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadforge_core.cli.app import run
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "extends: toy_shop_v1\nid: r_v1\ntitle: 5\nworld:\n  noise: {intro: fast}\n"
+        "defaults:\n  sead: 1\n  params:\n    snapshot_day: 99\nflavour: mint\n"
+    )
+    assert run(["generate", "-r", str(recipe), "-o", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {recipe}:3: title: expected a string, got number 5",
+        f"error: {recipe}:5: world.noise.intro: expected a number, got string 'fast'",
+        f"error: {recipe}:7: defaults.sead: unknown key (expected seed, mode, difficulty, params)",
+        f"error: {recipe}:9: defaults.params.snapshot_day: must be <= 60, got 99",
+        f"error: {recipe}:10: flavour: unknown key",
+    ]
+
+
+def test_more_than_twenty_errors_are_capped(toy_host: PluginHost, tmp_path: Path) -> None:
+    f = tmp_path / "o.yaml"
+    f.write_text("".join(f"bad_{i:02d}: 1\n" for i in range(25)))
+    with pytest.raises(ConfigError) as info:
+        _cfg(toy_host, override=f)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 21 and len(info.value.problems) == 25
+    assert lines[0].startswith(f"{f}:1: bad_00: unknown key")
+    assert lines[19].startswith(f"{f}:20: bad_19: unknown key")
+    assert lines[20] == "and 5 more"
+
+
+# -- errors a scheme raises in complete_params name the layer and key that set the value -------
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        (
+            "override",
+            "{o}:4: params.population.n_stores: 50 stores exceed population.n_customers (10) (set by the override file)",
+        ),
+        (
+            "set",
+            "--set: params.population.n_stores: 50 stores exceed population.n_customers (10) (set by --set)",
+        ),
+        (
+            "api",
+            "argument: params.population.n_stores: 50 stores exceed population.n_customers (10) (set by an API argument)",
+        ),
+        (
+            "recipe",
+            "{r}:7: defaults.params.population.n_stores: 50 stores exceed population.n_customers (10) (set by the recipe)",
+        ),
+    ],
+)
+def test_complete_params_error_names_layer_and_key(
+    how: str, expected: str, toy_host: PluginHost, tmp_path: Path
+) -> None:
+    o = tmp_path / "o.yaml"
+    o.write_text("params:\n  population:\n    n_customers: 10\n    n_stores: 50\n")
+    r = tmp_path / "r.yaml"
+    r.write_text(
+        "extends: toy_shop_v1\nid: r_v1\ndefaults:\n  params:\n    population:\n"
+        "      n_customers: 10\n      n_stores: 50\n"
+    )
+    kwargs: dict[str, object] = {
+        "override": {"override": o},
+        "set": {"sets": ["population.n_customers=10", "population.n_stores=50"]},
+        "api": {"population": {"n_customers": 10, "n_stores": 50}},
+        "recipe": {},
+    }[how]
+    recipe = str(r) if how == "recipe" else "toy_shop_v1"
+    with pytest.raises(ConfigError) as info:
+        Generator.from_recipe(recipe, host=toy_host, **kwargs)  # type: ignore[arg-type]
+    assert str(info.value) == expected.format(o=o, r=r)
+    assert info.value.key == "population.n_stores"
+
+
+def test_complete_params_error_on_a_default_and_on_a_flag(
+    toy_host: PluginHost, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from toy_scheme.scheme import ToyShop
+
+    from leadforge_core.cli.app import run
+    from leadforge_core.plugins import PluginRecord
+
+    class Picky(ToyShop):
+        name = "picky"
+
+        def complete_params(self, params: object, recipe: object, difficulty: str) -> object:
+            if difficulty == "advanced":
+                raise ConfigError("is not offered by this shop", key="difficulty")
+            raise ConfigError("30 is a bad snapshot day", key="snapshot_day")
+
+    import types
+
+    from leadforge_core import hookimpl
+
+    mod = types.ModuleType("picky")
+    mod.leadforge_register_schemes = hookimpl(lambda: [Picky])  # type: ignore[attr-defined]
+    toy_host.register(mod, PluginRecord("picky", "leadforge-picky", "1"))
+    recipe = tmp_path / "p.yaml"
+    recipe.write_text("extends: toy_shop_v1\nid: p_v1\nscheme: picky\n")
+    base = ["generate", "-r", str(recipe), "-o", str(tmp_path / "o")]
+    assert run(base) == 2
+    assert capsys.readouterr().err == (
+        "error: params.snapshot_day: 30 is a bad snapshot day (the scheme's default value; "
+        "no layer sets it)\n"
+    )
+    assert run([*base, "--difficulty", "advanced"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --difficulty: difficulty: is not offered by this shop (set by a command-line flag)\n"
+    )

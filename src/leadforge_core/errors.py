@@ -47,7 +47,7 @@ class ConfigError(LeadforgeError):
     """
 
     def __init__(self, message: str, *, key: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{key}: {message}" if key else message)
         self.message = message
         self.key = key
         self.problems: list[str] = [message]

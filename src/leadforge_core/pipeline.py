@@ -18,11 +18,12 @@ import attrs
 from leadforge_core import __version__
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.card import render_card
+from leadforge_core.bundle.model import TaskOutput
 from leadforge_core.bundle.summary import split_summaries
 from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.config.layers import Layer, override_layer, set_layer
 from leadforge_core.config.run import ResolvedConfig, resolve
-from leadforge_core.errors import ConfigError, LeadforgeError, SimulationError
+from leadforge_core.errors import ConfigError, LeadforgeError, PluginCrash, SimulationError
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.memory import without_huge_page_advice
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
@@ -31,7 +32,7 @@ from leadforge_core.publish import publish
 from leadforge_core.recipes.model import Recipe
 from leadforge_core.recipes.registry import RecipeCatalog, defaults_layer
 from leadforge_core.rng import RandomStreams
-from leadforge_core.scheme import RunContext, Scheme
+from leadforge_core.scheme import RunContext, Scheme, declared_tasks
 
 
 @attrs.define
@@ -69,8 +70,13 @@ def flag_layer(
     motif: str | None = None,
     params: Mapping[str, Any] | None = None,
     name: str = "command line",
+    labels: Mapping[str, str] | None = None,
 ) -> Layer:
-    """Explicit flags / API arguments as the highest layer; ``params`` keys are dotted paths."""
+    """Explicit flags / API arguments as the highest layer; ``params`` keys are dotted paths.
+
+    ``labels`` maps a dotted parameter path to how the user spelled it (``--n-leads``), so
+    errors about that value name the flag.
+    """
     data: dict[str, Any] = {}
     if seed is not None:
         data["seed"] = seed
@@ -91,7 +97,14 @@ def flag_layer(
     if nested:
         data["params"] = nested
     kind = {"command line": "a command-line flag", "argument": "an API argument"}.get(name, name)
-    return Layer(name=name, data=data, kind=kind)
+    spelled = {"seed": "seed", "mode": "mode", "difficulty": "difficulty", "params.motif": "motif"}
+    spelled.update({f"params.{path}": label for path, label in (labels or {}).items()})
+    cli = name == "command line"
+    locations = {
+        tuple(key.split(".")): (f"--{label.replace('_', '-')}" if cli else f"{name} {label}")
+        for key, label in spelled.items()
+    }
+    return Layer(name=name, data=data, kind=kind, locations=locations)
 
 
 def param_paths(scheme: type[Scheme], named: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,6 +162,7 @@ def plan(
         motif=motif,
         params=param_paths(scheme_cls, params or {}),
         name=source,
+        labels={f.path: f.option for f in scheme_cls.size_flags},
     )
     layers.append(flags)
     config = resolve(scheme_cls, recipe, layers)
@@ -193,6 +207,22 @@ def _dist_version(name: str) -> str:
         return "unknown"
 
 
+def _check_declared_tasks(p: Plan, tasks: Mapping[str, TaskOutput], params: Any) -> None:
+    """A scheme renders exactly the tasks ``task_specs(params)`` declares (else: its bug)."""
+    with plugin_code(p.plugin, "task_specs"):
+        declared = {t.name: t for t in declared_tasks(p.scheme, params)}
+    wrong = sorted(n for n, t in tasks.items() if declared.get(n) != t.spec)
+    if wrong:
+        raise PluginCrash(
+            plugin=p.plugin.name,
+            distribution=p.plugin.distribution,
+            version=p.plugin.version,
+            phase="render",
+            detail=f"rendered task(s) {', '.join(wrong)} that task_specs(params) does not "
+            f"declare as rendered (declared: {', '.join(sorted(declared)) or 'none'})",
+        )
+
+
 @without_huge_page_advice()
 def execute(
     p: Plan, *, progress: Progress | None = None, timestamp: str | int | None = None
@@ -211,6 +241,7 @@ def execute(
         with phase(progress, "rendering"):
             with plugin_code(scheme, "render"):
                 rendered = scheme.render(world, sim, ctx)
+            _check_declared_tasks(p, rendered.tasks, ctx.params)
             # The world and its simulation are not needed past rendering; nor, once
             # published, are the rendered tables of a public bundle.
             del world, sim

@@ -12,6 +12,7 @@ the core publishes, writes and validates.
 from __future__ import annotations
 
 import abc
+import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -81,13 +82,17 @@ class Scheme(abc.ABC):
         """Declared schemas of every table, as in an instructor bundle."""
 
     @abc.abstractmethod
-    def task_specs(self) -> list[TaskSpec]:
-        """Declared tasks."""
+    def task_specs(self, params: Any) -> list[TaskSpec]:
+        """Declared tasks for a run with ``params`` (the completed parameters), so task names
+        may depend on them (``ltv_revenue_{w}d`` per configured window). ``render`` must return
+        exactly these tasks' specs. (A ``task_specs(self)`` without parameters, the older
+        form, is still accepted; see :func:`declared_tasks`.)"""
 
     def complete_params(self, params: Any, recipe: Recipe, difficulty: str) -> Any:
         """Fill derived parameters (for example sizes that scale with another) and check
-        cross-field consistency; raise :class:`~leadforge_core.errors.ConfigError` on conflict.
-        The returned object is what the manifest records."""
+        cross-field consistency. On a conflict raise
+        ``ConfigError(message, key="population.n_stores")``: the core then prefixes the file,
+        line and layer that set that key. The returned object is what the manifest records."""
         return params
 
     @abc.abstractmethod
@@ -121,3 +126,23 @@ class Scheme(abc.ABC):
     def inspect_summary(self, view: BundleView) -> dict[str, Any]:
         """Scheme-aware extras for ``leadforge inspect``."""
         return {}
+
+
+def declared_tasks(scheme: Scheme, params: Any) -> list[TaskSpec]:
+    """The tasks ``scheme`` declares for ``params``.
+
+    Calls ``scheme.task_specs(params)``; a scheme written against the older
+    ``task_specs(self)`` (no parameters) is called without them.
+    """
+    method = scheme.task_specs
+    try:
+        takes_params = any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+            for p in inspect.signature(method).parameters.values()
+        )
+    except (TypeError, ValueError):  # no introspectable signature: assume the current form
+        takes_params = True
+    if takes_params:
+        return list(method(params))
+    legacy: Any = method
+    return list(legacy())

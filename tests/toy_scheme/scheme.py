@@ -49,6 +49,7 @@ class Population:
 class ToyParams:
     population: Population = attrs.Factory(Population)
     snapshot_day: int = int_field(30, ge=1, le=60, help="days after signup")
+    reorder_window: int = int_field(60, ge=7, le=90, help="days after the snapshot (task name)")
     motif: str | None = None
     split: SplitConfig = attrs.Factory(SplitConfig)
 
@@ -59,6 +60,17 @@ class ToyWorld:
     regions: dict[str, float]
     segments: list[str]
     noise: dict[str, float]
+
+
+def task_spec(window: int) -> TaskSpec:
+    """The toy task; its name follows the ``reorder_window`` parameter."""
+    return TaskSpec(
+        f"reorders_within_{window}_days",
+        TaskType.BINARY,
+        (f"reorders_within_{window}_days",),
+        "customer",
+        f"Will the customer order again within {window} days after the snapshot?",
+    )
 
 
 class ToyShop(Scheme):
@@ -112,21 +124,16 @@ class ToyShop(Scheme):
             ),
         ]
 
-    def task_specs(self) -> list[TaskSpec]:
-        return [
-            TaskSpec(
-                "reorders_within_60_days",
-                TaskType.BINARY,
-                ("reorders_within_60_days",),
-                "customer",
-                "Will the customer order again within 60 days after the snapshot?",
-            )
-        ]
+    def task_specs(self, params: ToyParams) -> list[TaskSpec]:
+        return [task_spec(params.reorder_window)]
 
     def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
         pop = params.population
         if pop.n_stores is not None and pop.n_stores > pop.n_customers:
-            raise ConfigError(f"population.n_stores ({pop.n_stores}) exceeds n_customers")
+            raise ConfigError(
+                f"{pop.n_stores} stores exceed population.n_customers ({pop.n_customers})",
+                key="population.n_stores",
+            )
         stores = pop.n_stores or max(1, pop.n_customers // 50)
         return attrs.evolve(params, population=attrs.evolve(pop, n_stores=stores))
 
@@ -178,6 +185,8 @@ class ToyShop(Scheme):
 
     def render(self, world: dict[str, Any], sim: dict[str, Any], ctx: RunContext) -> Rendered:
         n = len(world["loyalty"])
+        spec = task_spec(ctx.params.reorder_window)
+        target = spec.name
         ids = make_ids("cust", n)
         signup_at = pl.lit(START) + pl.duration(days=pl.Series(world["signup"]))
         customers = pl.DataFrame(
@@ -225,7 +234,10 @@ class ToyShop(Scheme):
         after = (
             o.filter(
                 (pl.col("ordered_at") > pl.col("anchor"))
-                & (pl.col("ordered_at") <= pl.col("anchor") + pl.duration(days=60))
+                & (
+                    pl.col("ordered_at")
+                    <= pl.col("anchor") + pl.duration(days=ctx.params.reorder_window)
+                )
             )
             .group_by("customer_id")
             .agg(pl.len().alias("n_after"))
@@ -240,7 +252,7 @@ class ToyShop(Scheme):
                 orders_before=pl.col("orders_before").fill_null(0),
                 spend_before=pl.col("spend_before").fill_null(0.0),
                 total_orders_trap=pl.col("lifetime_orders"),
-                reorders_within_60_days=pl.col("n_after").fill_null(0) > 0,
+                **{target: pl.col("n_after").fill_null(0) > 0},
             )
             .select(
                 "row_id",
@@ -250,7 +262,7 @@ class ToyShop(Scheme):
                 "orders_before",
                 "spend_before",
                 "total_orders_trap",
-                "reorders_within_60_days",
+                target,
             )
         )
         split, details = assign_splits(
@@ -259,7 +271,7 @@ class ToyShop(Scheme):
             ctx.streams.generator("toy.split"),
             time_col="snapshot_time",
             group_col="customer_id",
-            label_col="reorders_within_60_days",
+            label_col=target,
         )
         splits = {s: task.filter(split == s) for s in ("train", "valid", "test")}
         features = [
@@ -303,13 +315,13 @@ class ToyShop(Scheme):
                 available_in_public_mode=True,
             ),
             FeatureInfo(
-                "reorders_within_60_days",
+                target,
                 "target",
                 "bool",
                 "customer",
                 "label",
                 "orders",
-                "anchor..anchor+60d",
+                f"anchor..anchor+{ctx.params.reorder_window}d",
             ),
         ]
         loyalty = pl.DataFrame({"customer_id": ids, "loyalty": world["loyalty"]})
@@ -322,8 +334,8 @@ class ToyShop(Scheme):
                 "loyalty": loyalty,
             },
             tasks={
-                "reorders_within_60_days": TaskOutput(
-                    self.task_specs()[0],
+                target: TaskOutput(
+                    spec,
                     splits,
                     {"snapshot_rule": f"signup + {ctx.params.snapshot_day} days", "split": details},
                 )

@@ -141,10 +141,9 @@ class Merged:
         A value no layer set is the scheme's default and is reported as such.
         """
         path = tuple(p for p in dotted.split(".") if p)
-        for cut in range(len(path), 0, -1):
-            layer = self.origin.get(path[:cut])
-            if layer is not None:
-                return f"{layer.locate(path)}: {layer.spell(path)}: {message} (set by {layer.kind})"
+        layer = self.origin.get(path)
+        if layer is not None:
+            return f"{layer.locate(path)}: {layer.spell(path)}: {message} (set by {layer.kind})"
         return f"{dotted}: {message} (the scheme's default value; no layer sets it)"
 
 

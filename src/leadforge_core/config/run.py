@@ -65,7 +65,8 @@ class ResolvedConfig:
         parts = [p for p in exc.key.split(".") if p]
         if parts and parts[0] not in ("params", *RUN_SETTINGS):
             parts.insert(0, "params")
-        located = ConfigError(self.sources.explain(".".join(parts), exc.message), key=exc.key)
+        located = ConfigError(self.sources.explain(".".join(parts), exc.message))
+        located.key = exc.key
         return located
 
 
@@ -75,7 +76,7 @@ RUN_SETTINGS = ("seed", "mode", "difficulty")
 _LINE = re.compile(r"^(?P<file>.*?):(?P<line>\d+): ")
 
 
-def _order(problems: list[str]) -> list[str]:
+def order_problems(problems: list[str]) -> list[str]:
     """Problems by file and line (those without a line keep their order, last); no repeats."""
 
     def key(item: tuple[int, str]) -> tuple[int, str, int, int]:
@@ -87,12 +88,20 @@ def _order(problems: list[str]) -> list[str]:
     return [text for _, text in sorted(enumerate(unique), key=key)]
 
 
-def resolve(scheme: type[Scheme], recipe: Recipe, layers: Sequence[Layer]) -> ResolvedConfig:
-    """Merge ``layers`` (lowest precedence first) and structure them strictly.
+@attrs.define
+class CheckedLayers:
+    """Layers merged and structured: every problem found, and what could be structured."""
 
-    Every problem of every layer is collected and raised together as one
-    :class:`ConfigError` (``file:line: dotted.key: message`` per line).
-    """
+    problems: list[str]
+    merged: Merged
+    settings: RunSettings | None
+    params: Any
+
+
+def check_layers(scheme: type[Scheme], layers: Sequence[Layer]) -> CheckedLayers:
+    """Merge ``layers`` and structure the run settings and the scheme's parameters, collecting
+    every problem (the layers' own, then type, key and bound errors) as
+    ``file:line: dotted.key: message``."""
     problems: list[str] = [p for layer in layers for p in layer.problems]
     merged = merge(layers)
     data = dict(merged.data)
@@ -102,6 +111,22 @@ def resolve(scheme: type[Scheme], recipe: Recipe, layers: Sequence[Layer]) -> Re
     with plugin_code(scheme, "params_model"):
         params, found = structure_strict(params_data, scheme.params_model, "params")
     problems += [f"{merged.where(k)}: {m}" for k, m in found]
+    return CheckedLayers(problems, merged, settings, params)
+
+
+def resolve(scheme: type[Scheme], recipe: Recipe, layers: Sequence[Layer]) -> ResolvedConfig:
+    """Merge ``layers`` (lowest precedence first) and structure them strictly.
+
+    Every problem of every layer is collected and raised together as one
+    :class:`ConfigError` (``file:line: dotted.key: message`` per line).
+    """
+    checked = check_layers(scheme, layers)
+    problems, merged, settings, params = (
+        checked.problems,
+        checked.merged,
+        checked.settings,
+        checked.params,
+    )
     difficulty = recipe.header.default_difficulty
     if settings is not None:
         difficulty = settings.difficulty or difficulty
@@ -122,5 +147,5 @@ def resolve(scheme: type[Scheme], recipe: Recipe, layers: Sequence[Layer]) -> Re
             f"{', '.join(scheme.motifs)})"
         )
     if problems or settings is None or params is None:
-        raise ConfigError.of(_order(problems))
+        raise ConfigError.of(order_problems(problems))
     return ResolvedConfig(settings.seed, settings.mode, difficulty, params, merged)

@@ -22,6 +22,7 @@ from cattrs.errors import (
 )
 
 from leadforge_core.config import constraints
+from leadforge_core.config.merge import deep_copy
 
 T = TypeVar("T")
 
@@ -145,29 +146,72 @@ def _flatten(exc: BaseException, path: tuple[str, ...]) -> list[tuple[str, str]]
     return [(".".join(path), message)]
 
 
+def _without(data: Any, keys: list[str], base: tuple[str, ...]) -> Any | None:
+    """A copy of ``data`` without the mapping entries at the dotted ``keys`` (``base``-
+    prefixed); ``None`` when none of them can be removed."""
+    out = deep_copy(data)
+    removed = False
+    for dotted in keys:
+        path = tuple(p for p in dotted.split(".") if p)[len(base) :]
+        if not path:
+            continue
+        node = out
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            del node[path[-1]]
+            removed = True
+    return out if removed else None
+
+
+#: Structuring passes: after a pass with type errors, the offending keys are left out and the
+#: rest is structured again, so bound errors elsewhere are reported in the same run.
+_PASSES = 4
+
+
 def structure_strict(
     data: Any, cls: type[T], prefix: str = ""
 ) -> tuple[T | None, list[tuple[str, str]]]:
-    """Structure ``data`` into ``cls``; return the object (or ``None``) and any problems.
+    """Structure ``data`` into ``cls``; return the object (or ``None``) and every problem.
 
-    Problems are ``(dotted_key, message)`` with ``prefix`` prepended to every key.
+    Problems are ``(dotted_key, message)`` with ``prefix`` prepended to every key. Type errors
+    and unknown keys come first; bounds are checked on what could be structured, so a file
+    with both kinds of mistakes reports both. The object is ``None`` when any value could not
+    be structured.
     """
     base = tuple(p for p in prefix.split(".") if p)
-    try:
-        obj = CONVERTER.structure(data, cls)
-    except (
-        ClassValidationError,
-        IterableValidationError,
-        ForbiddenExtraKeysError,
-        ValueProblem,
-    ) as exc:
-        return None, _flatten(exc, base)
-    except (TypeError, ValueError) as exc:
-        return None, [(".".join(base), f"invalid value ({exc})")]
-    problems = [
-        (".".join((*base, k)) if k else ".".join(base), m) for k, m in constraints.check(obj)
-    ]
-    return obj, problems
+    problems: list[tuple[str, str]] = []
+    removed: set[str] = set()
+    current = data
+    for _ in range(_PASSES):
+        try:
+            obj = CONVERTER.structure(current, cls)
+        except (
+            ClassValidationError,
+            IterableValidationError,
+            ForbiddenExtraKeysError,
+            ValueProblem,
+        ) as exc:
+            # a key left out after the previous pass is not also "missing"
+            found = [
+                (k, m)
+                for k, m in _flatten(exc, base)
+                if not (k in removed and m == "required key missing")
+            ]
+            problems += found
+            pruned = _without(current, [k for k, _ in found], base) if found else None
+            if pruned is None:
+                return None, problems
+            removed |= {k for k, _ in found}
+            current = pruned
+            continue
+        except (TypeError, ValueError) as exc:
+            return None, [*problems, (".".join(base), f"invalid value ({exc})")]
+        bounds = [
+            (".".join((*base, k)) if k else ".".join(base), m) for k, m in constraints.check(obj)
+        ]
+        return (None if problems else obj), problems + bounds
+    return None, problems
 
 
 def unstructure(obj: Any) -> Any:

@@ -16,13 +16,15 @@ from typing import Any
 
 import attrs
 
-from leadforge_core.config.layers import Layer, check_top_level
+from leadforge_core.config.layers import Layer, top_level_problems
 from leadforge_core.config.merge import deep_copy, deep_merge, mark
+from leadforge_core.config.run import check_layers
+from leadforge_core.config.run import order_problems as _order
 from leadforge_core.config.structure import structure_strict
 from leadforge_core.config.yamlio import LineMap, load_yaml_file, parse_yaml
 from leadforge_core.errors import ConfigError, PluginError, RecipeError
 from leadforge_core.exposure import ExposureMode
-from leadforge_core.plugins import PluginHost, RecipeSource
+from leadforge_core.plugins import PluginHost, RecipeSource, plugin_code
 from leadforge_core.recipes.model import RECIPE_ID, Recipe, RecipeHeader
 
 TOP_KEYS = {f.name for f in attrs.fields(RecipeHeader)} | {"defaults", "world", "extends"}
@@ -195,29 +197,40 @@ class RecipeCatalog:
                     return f"{owner.label}:{line}" if line else owner.label
             return rf.label
 
-        for key in data:
-            if key not in TOP_KEYS:
-                raise RecipeError(f"{where(key)}: {key}: unknown key")
-        header_data = {k: v for k, v in data.items() if k not in ("defaults", "world", "extends")}
-        header, problems = structure_strict(header_data, RecipeHeader)
-        if problems or header is None:
-            key, msg = problems[0]
-            raise RecipeError(f"{where(key)}: {key}: {msg}")
-        try:
-            scheme_cls, _ = self.host.scheme(header.scheme)
-        except PluginError as exc:
-            raise RecipeError(f"{where('scheme')}: scheme: {exc}") from None
-        world, problems = structure_strict(data.get("world", {}), scheme_cls.recipe_model, "world")
-        if problems or world is None:
-            key, msg = problems[0]
-            raise RecipeError(f"{where(key)}: {key}: {msg}")
-        defaults = data.get("defaults") or {}
-        if not isinstance(defaults, dict):
-            raise RecipeError(f"{where('defaults')}: defaults: expected a mapping")
+        problems = [f"{where(key)}: {key}: unknown key" for key in data if key not in TOP_KEYS]
+        header_data = {
+            k: v for k, v in data.items() if k in TOP_KEYS - {"defaults", "world", "extends"}
+        }
+        header, found = structure_strict(header_data, RecipeHeader)
+        problems += [f"{where(key)}: {key}: {msg}" for key, msg in found]
         locations: dict[tuple[str, ...], str] = {}
         for path, owner in owners.items():
             line = owner.lines.get(path)
             locations[path] = f"{owner.label}:{line}" if line else owner.label
+        defaults = data.get("defaults") or {}
+        if not isinstance(defaults, dict):
+            problems.append(f"{where('defaults')}: defaults: expected a mapping")
+            defaults = {}
+        world = None
+        layer = _defaults_layer(rf.label, defaults, locations)
+        scheme_name = data.get("scheme")
+        if isinstance(scheme_name, str):  # checked even when other header fields are wrong
+            try:
+                scheme_cls, record = self.host.scheme(scheme_name)
+            except PluginError as exc:
+                problems.append(f"{where('scheme')}: scheme: {exc}")
+                problems += layer.problems
+            else:
+                with plugin_code(record, "recipe_model"):
+                    world, found = structure_strict(
+                        data.get("world", {}), scheme_cls.recipe_model, "world"
+                    )
+                problems += [f"{where(key)}: {key}: {msg}" for key, msg in found]
+                problems += check_layers(scheme_cls, [layer]).problems
+        else:
+            problems += layer.problems
+        if problems or header is None or world is None:
+            raise RecipeError.of(_order(problems))
         recipe = Recipe(
             header=header,
             defaults=defaults,
@@ -228,22 +241,29 @@ class RecipeCatalog:
             content_hash=content_hash(data),
             locations=locations,
         )
-        check_top_level(defaults_layer(recipe))
         return recipe
 
 
 def defaults_layer(recipe: Recipe) -> Layer:
     """The recipe's ``defaults:`` as a config layer whose keys point into the recipe file(s)."""
+    return _defaults_layer(recipe.source, recipe.defaults, recipe.locations)
+
+
+def _defaults_layer(
+    source: str, defaults: dict[str, Any], recipe_locations: dict[tuple[str, ...], str]
+) -> Layer:
     locations = {
-        p[1:]: loc for p, loc in recipe.locations.items() if p[:1] == ("defaults",) and len(p) > 1
+        p[1:]: loc for p, loc in recipe_locations.items() if p[:1] == ("defaults",) and len(p) > 1
     }
-    return Layer(
-        name=f"recipe {recipe.source}",
-        data=recipe.defaults,
+    layer = Layer(
+        name=f"recipe {source}",
+        data=dict(defaults),
         locations=locations,
         key_prefix=("defaults",),
         kind="the recipe",
     )
+    layer.problems = top_level_problems(layer, drop=True)
+    return layer
 
 
 def _looks_like_path(ref: str) -> bool:

@@ -62,7 +62,7 @@ class LeadScoringScheme(Scheme):
     def table_specs(self) -> list[TableSpec]:
         return list(TABLE_SPECS)
 
-    def task_specs(self) -> list[TaskSpec]:
+    def task_specs(self, params: Any) -> list[TaskSpec]:
         return [TASK_SPEC]
 
     def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
@@ -77,24 +77,30 @@ class LeadScoringScheme(Scheme):
             n_a = min(n_a, n_c)
         if n_a > n_c:
             raise ConfigError(
-                f"population: n_accounts ({n_a}) exceeds n_contacts ({n_c}); every account "
-                "needs at least one contact"
+                f"n_accounts ({n_a}) exceeds n_contacts ({n_c}); every account needs at least "
+                "one contact",
+                key="population.n_accounts"
+                if pop.n_accounts is not None
+                else "population.n_contacts",
             )
         if n_c > n_l:
             raise ConfigError(
-                f"population: n_contacts ({n_c}) exceeds n_leads ({n_l}); every contact "
-                "needs at least one lead"
+                f"n_contacts ({n_c}) exceeds n_leads ({n_l}); every contact needs at least one "
+                "lead",
+                key="population.n_contacts" if pop.n_contacts is not None else "population.n_leads",
             )
         motifs = recipe.world.motifs
         if params.motif is not None and params.motif not in motifs:
             raise ConfigError(
-                f"motif: unknown motif {params.motif!r} for recipe {recipe.id} "
-                f"(choose from {', '.join(motifs)})"
+                f"unknown motif {params.motif!r} for recipe {recipe.id} "
+                f"(choose from {', '.join(motifs)})",
+                key="motif",
             )
         if difficulty not in recipe.world.difficulties:
             raise ConfigError(
-                f"difficulty: recipe {recipe.id} has no profile {difficulty!r} "
-                f"(profiles: {', '.join(recipe.world.difficulties)})"
+                f"recipe {recipe.id} has no profile {difficulty!r} "
+                f"(profiles: {', '.join(recipe.world.difficulties)})",
+                key="difficulty",
             )
         return attrs.evolve(params, population=attrs.evolve(pop, n_accounts=n_a, n_contacts=n_c))
 

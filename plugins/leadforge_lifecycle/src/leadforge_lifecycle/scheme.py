@@ -12,7 +12,7 @@ from leadforge_core.errors import ConfigError
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
 from leadforge_core.validation.findings import Check
 from leadforge_lifecycle import checks as lifecycle_checks
-from leadforge_lifecycle.params import LifecycleParams, Motif, WindowParams
+from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.publish import card, cut, metadata
 from leadforge_lifecycle.publish.specs import TABLE_SPECS
 from leadforge_lifecycle.publish.tables import build_tables
@@ -36,17 +36,18 @@ class LifecycleScheme(Scheme):
     def table_specs(self) -> list[TableSpec]:
         return list(TABLE_SPECS)
 
-    def task_specs(self) -> list[TaskSpec]:
-        return task_specs(WindowParams())
+    def task_specs(self, params: LifecycleParams) -> list[TaskSpec]:
+        return task_specs(params.windows)
 
     def complete_params(self, params: Any, recipe: Any, difficulty: str) -> Any:
         world: LifecycleWorld = recipe.world
         if difficulty not in world.difficulty:
-            raise ConfigError(f"difficulty: recipe {recipe.id} has no profile {difficulty!r}")
+            raise ConfigError(f"recipe {recipe.id} has no profile {difficulty!r}", key="difficulty")
         if params.motif is not None and params.motif not in world.motifs:
             enabled = ", ".join(str(m) for m in world.motifs)
             raise ConfigError(
-                f"motif: {params.motif} is not enabled by recipe {recipe.id} (enabled: {enabled})"
+                f"{params.motif} is not enabled by recipe {recipe.id} (enabled: {enabled})",
+                key="motif",
             )
         return params
 
