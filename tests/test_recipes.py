@@ -98,3 +98,40 @@ def test_recipe_for_missing_scheme(toy_host: PluginHost, tmp_path: Path) -> None
     bad = _write(tmp_path / "x.yaml", "id: x_v1\nscheme: nowhere\ntitle: X\nprimary_task: t\n")
     with pytest.raises(RecipeError, match=r"x\.yaml:2: scheme: unknown scheme 'nowhere'"):
         RecipeCatalog(toy_host).resolve(str(bad))
+
+
+def test_listing_resolves_extends(
+    toy_host: PluginHost,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from leadforge_core.cli.app import run
+
+    _write(tmp_path / "deli.yaml", "extends: toy_shop_v1\nid: deli_v1\ntitle: Deli\n")
+    _write(  # a chain through another recipe-path recipe, narrowing the difficulties
+        tmp_path / "kiosk.yaml",
+        "extends: deli_v1\nid: kiosk_v1\ndifficulties: [intro]\ndefault_difficulty: intro\n",
+    )
+    _write(tmp_path / "orphan.yaml", "extends: gone_v1\nid: orphan_v1\n")
+    monkeypatch.setenv("LEADFORGE_RECIPE_PATH", str(tmp_path))
+    by_id = {r["id"]: r for r in list_recipes(toy_host)}
+    deli, kiosk = by_id["deli_v1"], by_id["kiosk_v1"]
+    assert (deli["scheme"], deli["primary_task"], deli["title"]) == (
+        "toy_shop",
+        "reorders_within_60_days",
+        "Deli",
+    )
+    assert deli["difficulties"] == ["intro", "intermediate", "advanced"]
+    assert (kiosk["scheme"], kiosk["title"], kiosk["difficulties"]) == (
+        "toy_shop",
+        "Deli",
+        ["intro"],
+    )
+    assert kiosk["extends"] == "deli_v1" and kiosk["plugin"] == "path"
+    assert by_id["orphan_v1"]["scheme"] is None
+    assert run(["list-recipes"]) == 0
+    captured = capsys.readouterr()
+    row = next(line for line in captured.out.splitlines() if "kiosk_v1" in line)
+    assert "toy_shop" in row and "reorders_within_60_days" in row and "None" not in row
+    assert "orphan_v1" in captured.err and "unknown recipe 'gone_v1'" in captured.err

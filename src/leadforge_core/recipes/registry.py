@@ -120,10 +120,16 @@ class RecipeCatalog:
         return sorted(self.files())
 
     def listing(self) -> list[dict[str, Any]]:
-        """One summary per recipe id (header fields as written; not fully resolved)."""
+        """One summary per recipe id, with ``extends:`` applied (a data-only recipe shows the
+        scheme, primary task, modes and difficulties it inherits). A recipe whose chain cannot
+        be resolved is listed as written, and the reason is added to :attr:`problems`."""
         out = []
         for rid, rf in sorted(self.files().items()):
-            data = rf.data
+            try:
+                data, _ = self._apply_extends(rf, [])
+            except RecipeError as exc:
+                self.problems.append(f"recipe '{rid}': {exc}")
+                data = rf.data
             out.append(
                 {
                     "id": rid,
@@ -134,7 +140,7 @@ class RecipeCatalog:
                     "difficulties": data.get("difficulties", ["intro", "intermediate", "advanced"]),
                     "plugin": rf.origin,
                     "source": rf.label,
-                    "extends": data.get("extends"),
+                    "extends": rf.data.get("extends"),
                 }
             )
         return out
