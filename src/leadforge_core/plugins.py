@@ -144,6 +144,7 @@ class PluginHost:
         plugin = self.pm.get_plugin(f"{record.distribution}:{record.name}")
         if plugin is not None:
             self.pm.unregister(plugin)
+        self.by_plugin_name = {k: v for k, v in self.by_plugin_name.items() if v is not record}
         self.schemes = {k: v for k, v in self.schemes.items() if v[1] is not record}
         self.recipe_files = [r for r in self.recipe_files if r.plugin is not record]
         self.records = [r for r in self.records if r is not record]
