@@ -409,3 +409,17 @@ def test_complete_params_error_on_a_default_and_on_a_flag(
     assert capsys.readouterr().err == (
         "error: --difficulty: difficulty: is not offered by this shop (set by a command-line flag)\n"
     )
+
+
+def test_structure_reports_type_and_bound_errors_together() -> None:
+    _, problems = structure_strict(
+        {"inner": {"n": 0, "rate": "x", "bogus": 1}, "split": {"train": 0.5}}, Outer
+    )
+    assert sorted(problems) == [
+        ("inner.bogus", "unknown key"),
+        ("inner.n", "must be >= 1, got 0"),
+        ("inner.rate", "expected a number, got string 'x'"),
+        ("split.train", "split ratios must sum to 1 (train+valid+test = 0.8)"),
+    ]
+    obj, problems = structure_strict({"inner": {"n": 0}}, Outer)
+    assert obj is not None and problems == [("inner.n", "must be >= 1, got 0")]

@@ -68,8 +68,8 @@ def test_rendering_an_undeclared_task_is_the_plugins_bug(
     assert run(args) == 3
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(
-        "error: plugin 'legacy' (distribution leadforge-legacy 0.9) failed in render: rendered "
-        "task(s) reorders_within_30_days that task_specs(params) does not declare as rendered "
-        "(declared: reorders_within_60_days)"
+        "error: plugin 'legacy' (distribution leadforge-legacy 0.9) failed in render: render "
+        "returned task(s) reorders_within_30_days whose specs task_specs(params) does not "
+        "declare (declared: reorders_within_60_days)"
     )
     assert not out.exists()

@@ -218,8 +218,8 @@ def _check_declared_tasks(p: Plan, tasks: Mapping[str, TaskOutput], params: Any)
             distribution=p.plugin.distribution,
             version=p.plugin.version,
             phase="render",
-            detail=f"rendered task(s) {', '.join(wrong)} that task_specs(params) does not "
-            f"declare as rendered (declared: {', '.join(sorted(declared)) or 'none'})",
+            detail=f"render returned task(s) {', '.join(wrong)} whose specs task_specs(params) "
+            f"does not declare (declared: {', '.join(sorted(declared)) or 'none'})",
         )
 
 
@@ -234,12 +234,12 @@ def execute(
     ctx = p.context(progress)
     scheme = p.scheme
     try:
-        with phase(progress, "world"), plugin_code(scheme, "build_world"):
+        with phase(progress, "world"), plugin_code(p.plugin, "build_world"):
             world = scheme.build_world(ctx)
-        with plugin_code(scheme, "simulate"):
+        with plugin_code(p.plugin, "simulate"):
             sim = scheme.simulate(world, ctx)
         with phase(progress, "rendering"):
-            with plugin_code(scheme, "render"):
+            with plugin_code(p.plugin, "render"):
                 rendered = scheme.render(world, sim, ctx)
             _check_declared_tasks(p, rendered.tasks, ctx.params)
             # The world and its simulation are not needed past rendering; nor, once
@@ -251,7 +251,7 @@ def execute(
         raise
     except MemoryError:
         raise SimulationError("out of memory: try smaller sizes") from None
-    with plugin_code(scheme, "table_specs"):
+    with plugin_code(p.plugin, "table_specs"):
         specs = {s.name: s for s in scheme.table_specs()}
     task_manifests: dict[str, dict[str, Any]] = {}
     tasks_meta: dict[str, Any] = {}

@@ -147,20 +147,21 @@ def _flatten(exc: BaseException, path: tuple[str, ...]) -> list[tuple[str, str]]
 
 
 def _without(data: Any, keys: list[str], base: tuple[str, ...]) -> Any | None:
-    """A copy of ``data`` without the mapping entries at the dotted ``keys`` (``base``-
-    prefixed); ``None`` when none of them can be removed."""
+    """A copy of ``data`` without the entries at the dotted ``keys`` (``base``-prefixed; a key
+    inside a list removes the whole list); ``None`` when none of them can be removed."""
     out = deep_copy(data)
     removed = False
     for dotted in keys:
         path = tuple(p for p in dotted.split(".") if p)[len(base) :]
-        if not path:
-            continue
         node = out
-        for part in path[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and path[-1] in node:
-            del node[path[-1]]
-            removed = True
+        for i, part in enumerate(path):
+            if not isinstance(node, dict) or part not in node:
+                break
+            if i == len(path) - 1 or not isinstance(node[part], dict):
+                del node[part]
+                removed = True
+                break
+            node = node[part]
     return out if removed else None
 
 
@@ -196,7 +197,7 @@ def structure_strict(
             found = [
                 (k, m)
                 for k, m in _flatten(exc, base)
-                if not (k in removed and m == "required key missing")
+                if not (k in removed and m == "required key missing") and (k, m) not in problems
             ]
             problems += found
             pruned = _without(current, [k for k, _ in found], base) if found else None
