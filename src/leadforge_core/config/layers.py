@@ -87,13 +87,6 @@ def top_level_problems(layer: Layer, *, drop: bool = False) -> list[str]:
     return problems
 
 
-def check_top_level(layer: Layer) -> None:
-    """Raise a :class:`ConfigError` listing every :func:`top_level_problems` of ``layer``."""
-    problems = top_level_problems(layer)
-    if problems:
-        raise ConfigError.of(problems)
-
-
 def set_layer(assignments: Iterable[str]) -> Layer:
     """``--set population.n_leads=500`` → a layer over ``params``; values parse as YAML
     scalars (``500`` is an int, ``"500"`` a string)."""
