@@ -81,8 +81,14 @@ def test_set_layer_parses_yaml_scalars() -> None:
     assert layer.data == {
         "params": {"population": {"n_customers": 50}, "snapshot_day": 21, "motif": "steady"}
     }
-    with pytest.raises(ConfigError):
-        set_layer(["novalue"])
+    with pytest.raises(ConfigError) as info:
+        set_layer(["novalue", "snapshot_day=3", "bad key=1", "x=[1"])
+    lines = str(info.value).splitlines()
+    assert lines[:2] == [
+        "--set 'novalue': expected key=value",
+        "--set 'bad key=1': invalid key 'bad key'",
+    ]
+    assert len(lines) == 3 and lines[2].startswith("--set x:1: malformed YAML")
 
 
 # -- precedence, through the real pipeline with the toy scheme ---------------------------------

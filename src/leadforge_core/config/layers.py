@@ -89,27 +89,38 @@ def top_level_problems(layer: Layer, *, drop: bool = False) -> list[str]:
 
 def set_layer(assignments: Iterable[str]) -> Layer:
     """``--set population.n_leads=500`` → a layer over ``params``; values parse as YAML
-    scalars (``500`` is an int, ``"500"`` a string)."""
+    scalars (``500`` is an int, ``"500"`` a string). Every malformed assignment is reported
+    in one :class:`ConfigError`."""
     params: dict[str, Any] = {}
+    problems: list[str] = []
     for item in assignments:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"--set {item!r}: expected key=value")
-        parts = tuple(p for p in key.split(".") if p)
-        if parts and parts[0] == "params":
-            parts = parts[1:]
-        if not parts or any(not p.replace("_", "").isalnum() for p in parts):
-            raise ConfigError(f"--set {item!r}: invalid key {key!r}")
-        value, _ = parse_yaml(raw, f"--set {key}") if raw.strip() else (None, {})
-        node = params
-        for p in parts[:-1]:
-            child = node.setdefault(p, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set {item!r}: {'.'.join(parts)} conflicts with another --set")
-            node = child
-        node[parts[-1]] = value
+        try:
+            _assign(params, item)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError.of(problems)
     return Layer(name="--set", data={"params": params} if params else {}, kind="--set")
+
+
+def _assign(params: dict[str, Any], item: str) -> None:
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {item!r}: expected key=value")
+    parts = tuple(p for p in key.split(".") if p)
+    if parts and parts[0] == "params":
+        parts = parts[1:]
+    if not parts or any(not p.replace("_", "").isalnum() for p in parts):
+        raise ConfigError(f"--set {item!r}: invalid key {key!r}")
+    value, _ = parse_yaml(raw, f"--set {key}") if raw.strip() else (None, {})
+    node = params
+    for p in parts[:-1]:
+        child = node.setdefault(p, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {item!r}: {'.'.join(parts)} conflicts with another --set")
+        node = child
+    node[parts[-1]] = value
 
 
 @attrs.define
