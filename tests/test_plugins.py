@@ -105,7 +105,7 @@ def test_invalid_hook_signature_is_contained(
 
 
 def test_unregister_removes_schemes_and_recipes(toy_host: PluginHost) -> None:
-    record = toy_host.records[0]
+    record = next(r for r in toy_host.records if r.name == "toy")
     toy_host.unregister(record)
     assert toy_host.schemes == {} and toy_host.recipe_files == []
 

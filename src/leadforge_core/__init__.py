@@ -23,6 +23,7 @@ from leadforge_core.bundle.model import (
     TaskType,
 )
 from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.exporters import Exporter, ExportResult, ExportSource, export
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.hookspecs import hookimpl
 from leadforge_core.scheme import API_VERSION, RunContext, Scheme, SizeFlag
@@ -32,6 +33,9 @@ __all__ = [
     "CardSection",
     "ColumnSpec",
     "DType",
+    "ExportResult",
+    "ExportSource",
+    "Exporter",
     "ExposureMode",
     "ExposurePolicy",
     "FeatureInfo",
@@ -47,6 +51,7 @@ __all__ = [
     "TaskType",
     "WorldBundle",
     "__version__",
+    "export",
     "hookimpl",
     "list_recipes",
 ]

@@ -117,6 +117,10 @@ class BundleIOError(LeadforgeError):
     """A bundle cannot be written to, or read from, the requested place."""
 
 
+class ExportError(LeadforgeError):
+    """An export format is unknown, misconfigured, missing its optional dependency, or failed."""
+
+
 class ValidationFailed(LeadforgeError):
     """A bundle failed validation (exit code 1, unlike usage errors)."""
 

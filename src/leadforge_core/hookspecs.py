@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from leadforge_core.exporters.base import Exporter
     from leadforge_core.scheme import Scheme
 
 PROJECT = "leadforge"
@@ -36,5 +37,19 @@ def leadforge_register_recipes() -> list[Traversable | Path]:
     Files are usually package data (``importlib.resources.files(pkg) / "recipes" / "x.yaml"``)
     so installing the plugin brings its recipes and uninstalling it removes them. Each
     recipe's ``scheme`` must be registered by some plugin.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_register_exporters() -> list[type[Exporter]]:
+    """Called once when plugins load. Return the export format classes this plugin provides.
+
+    Each class subclasses :class:`leadforge_core.exporters.Exporter` with a unique ``name``
+    (the ``--format`` of ``leadforge export``), a one-line ``title`` and a ``write`` method that
+    writes a bundle, seen through a read-only :class:`~leadforge_core.exporters.ExportSource`,
+    into an empty folder. A name already registered by another plugin (the core registers
+    ``csv``, ``duckdb``, ``hf``, ``kaggle`` and ``teaching-csv`` through this same hook) is an
+    error naming both distributions.
     """
     raise NotImplementedError

@@ -1,4 +1,6 @@
-"""Plugin host: discovers ``leadforge`` entry points and registers schemes and recipes.
+"""Plugin host: discovers ``leadforge`` entry points and registers schemes, recipes and
+exporters. The core's own export formats are registered first, through the same hook, as the
+plugin ``builtins`` of distribution ``leadforge-core``.
 
 Each entry point loads inside its own error boundary: a broken plugin becomes one warning
 line naming it and its distribution, and everything else keeps working.
@@ -22,14 +24,17 @@ from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
-from leadforge_core import hookspecs
+from leadforge_core import __version__, hookspecs
 from leadforge_core.errors import LeadforgeError, PluginCrash, PluginError
 from leadforge_core.scheme import API_VERSION, Scheme
+
+if TYPE_CHECKING:
+    from leadforge_core.exporters.base import Exporter
 
 GROUP = "leadforge"
 Warn = Callable[[str], None]
@@ -64,6 +69,7 @@ class PluginRecord:
     version: str
     schemes: list[str] = attrs.field(factory=list)
     recipes: list[str] = attrs.field(factory=list)
+    exporters: list[str] = attrs.field(factory=list)
     errors: list[str] = attrs.field(factory=list)
     status: str = "loaded"  # loaded | failed | disabled
 
@@ -91,7 +97,8 @@ class RecipeSource:
 
 
 class PluginHost:
-    """Registry of schemes and recipe files, filled from entry points and direct registration."""
+    """Registry of schemes, recipe files and exporters, filled from the core's built-ins, entry
+    points and direct registration."""
 
     def __init__(self, warn: Warn = _stderr_warn, strict: bool | None = None) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -101,8 +108,13 @@ class PluginHost:
         self.conflicts: dict[str, list[PluginRecord]] = {}
         self.recipe_files: list[RecipeSource] = []
         self.by_plugin_name: dict[str, PluginRecord] = {}
+        self.exporters: dict[str, tuple[type[Exporter], PluginRecord]] = {}
+        self.exporter_conflicts: dict[str, list[PluginRecord]] = {}
         self.warn = warn
         self.strict = strict_mode() if strict is None else strict
+        from leadforge_core.exporters import builtin
+
+        self.register(builtin, PluginRecord("builtins", "leadforge-core", __version__))
 
     # -- loading -------------------------------------------------------------------------
     def load_entry_points(self) -> None:
@@ -137,6 +149,7 @@ class PluginHost:
         self.by_plugin_name[pm_name] = record
         self._collect_schemes(plugin, record)
         self._collect_recipes(plugin, record)
+        self._collect_exporters(plugin, record)
         return record
 
     def unregister(self, record: PluginRecord) -> None:
@@ -147,6 +160,11 @@ class PluginHost:
         self.by_plugin_name = {k: v for k, v in self.by_plugin_name.items() if v is not record}
         self.schemes = {k: v for k, v in self.schemes.items() if v[1] is not record}
         self.recipe_files = [r for r in self.recipe_files if r.plugin is not record]
+        self.exporters = {k: v for k, v in self.exporters.items() if v[1] is not record}
+        for name, owners in list(self.exporter_conflicts.items()):
+            owners[:] = [r for r in owners if r is not record]
+            if len(owners) <= 1:
+                del self.exporter_conflicts[name]
         self.records = [r for r in self.records if r is not record]
 
     def _call(self, hook_name: str, plugin: object, record: PluginRecord) -> list[Any] | None:
@@ -204,9 +222,36 @@ class PluginHost:
                 continue
             self.recipe_files.append(RecipeSource(res, record))
 
+    def _collect_exporters(self, plugin: object, record: PluginRecord) -> None:
+        from leadforge_core.exporters.base import Exporter
+
+        for cls in self._call("leadforge_register_exporters", plugin, record) or []:
+            if not (isinstance(cls, type) and issubclass(cls, Exporter)):
+                self._fail(record, f"registered {cls!r}, which is not an Exporter subclass")
+                continue
+            name = getattr(cls, "name", None)
+            if not isinstance(name, str) or not name:
+                self._fail(record, f"exporter class {cls.__name__} has no name")
+                continue
+            if name in self.exporter_conflicts:
+                self.exporter_conflicts[name].append(record)
+                continue
+            if name in self.exporters:
+                first = self.exporters.pop(name)[1]
+                self.exporter_conflicts[name] = [first, record]
+                message = (
+                    f"exporter '{name}' is registered by both {first.distribution} and "
+                    f"{record.distribution}; uninstall one of them"
+                )
+                self._fail(record, message)
+                continue
+            self.exporters[name] = (cls, record)
+            record.exporters.append(name)
+
     def _fail(self, record: PluginRecord, message: str) -> None:
         record.errors.append(message)
-        record.status = "failed" if not record.schemes and not record.recipes else record.status
+        if not record.schemes and not record.recipes and not record.exporters:
+            record.status = "failed"
         text = f"{record.label} {message}"
         if self.strict:
             raise PluginError(text + " (LEADFORGE_STRICT_PLUGINS is set)")
@@ -248,6 +293,21 @@ class PluginHost:
         except KeyError:
             known = ", ".join(sorted(self.schemes)) or "none installed"
             raise PluginError(f"unknown scheme '{name}' (installed schemes: {known})") from None
+
+    def exporter(self, name: str) -> tuple[type[Exporter], PluginRecord]:
+        """The exporter class registered for format ``name`` and the plugin that registered it.
+
+        Raises :class:`~leadforge_core.errors.PluginError` for an unknown format (listing the
+        known ones) or a format registered by two distributions.
+        """
+        if name in self.exporter_conflicts:
+            dists = " and ".join(r.distribution for r in self.exporter_conflicts[name])
+            raise PluginError(f"exporter '{name}' is registered by both {dists}; uninstall one")
+        try:
+            return self.exporters[name]
+        except KeyError:
+            known = ", ".join(sorted(self.exporters)) or "none installed"
+            raise PluginError(f"unknown export format '{name}' (known formats: {known})") from None
 
 
 def _dist_name(ep: EntryPoint) -> str:

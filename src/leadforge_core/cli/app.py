@@ -19,6 +19,7 @@ import typer
 
 from leadforge_core import __version__
 from leadforge_core.cli import bundle_cmds, catalog
+from leadforge_core.cli.export_cmd import make_export
 from leadforge_core.cli.generate import make_generate
 from leadforge_core.cli.output import error_line
 from leadforge_core.errors import LeadforgeError
@@ -80,6 +81,7 @@ def build_app(host: PluginHost) -> typer.Typer:
     app.command("generate")(make_generate(host))
     app.command("inspect")(bundle_cmds.inspect_cmd)
     app.command("validate")(bundle_cmds.validate_cmd)
+    app.command("export")(make_export(host))
     return app
 
 

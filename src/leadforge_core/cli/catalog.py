@@ -43,7 +43,7 @@ def list_recipes_cmd(json_: JsonFlag = False) -> None:
 
 
 def plugins_cmd(json_: JsonFlag = False) -> None:
-    """Show installed plugins: distribution, version, schemes, recipes and load errors."""
+    """Show installed plugins: distribution, version, schemes, recipes, exporters, errors."""
     host = get_host()
     RecipeCatalog(host).files()  # attributes recipes to their plugins
     records = [r.to_dict() for r in host.records]
@@ -54,7 +54,16 @@ def plugins_cmd(json_: JsonFlag = False) -> None:
         out.print("No leadforge plugins installed.")
         return
     table = Table(title="leadforge plugins")
-    for col in ("plugin", "distribution", "version", "status", "schemes", "recipes", "errors"):
+    for col in (
+        "plugin",
+        "distribution",
+        "version",
+        "status",
+        "schemes",
+        "recipes",
+        "exporters",
+        "errors",
+    ):
         table.add_column(col)
     for r in records:
         table.add_row(
@@ -64,6 +73,7 @@ def plugins_cmd(json_: JsonFlag = False) -> None:
             r["status"],
             ", ".join(r["schemes"]) or "—",
             ", ".join(r["recipes"]) or "—",
+            ", ".join(r["exporters"]) or "—",
             "; ".join(r["errors"]) or "—",
         )
     out.print(table)
