@@ -317,3 +317,35 @@ def test_missing_extra_is_one_line_naming_it(
         line = _one_error(capsys)
         assert f"pip install 'leadforge-core[{extra}]'" in line, line
         assert not out.exists()
+
+
+def test_plugin_guide_example_works(toy_host: PluginHost, toy_bundle: Path, tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text()
+    section = doc.split("### `leadforge_register_exporters()`", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("\n```", 1)[0]
+    module = types.ModuleType("leadforge_jsonl_example")
+    exec(compile(code, "plugins.md", "exec"), module.__dict__)
+    record = toy_host.register(module, PluginRecord("jsonl", "leadforge-jsonl", "1.0"))
+    assert record.exporters == ["jsonl"] and record.errors == []
+    out = tmp_path / "jsonl"
+    result = export(toy_bundle, "jsonl", out, options={"indent": "2"})
+    manifest = json.loads((toy_bundle / "manifest.json").read_text())
+    for table, entry in manifest["tables"].items():
+        lines = (out / f"{table}.jsonl").read_text().splitlines()
+        assert len(lines) == entry["rows"] and json.loads(lines[0])
+    assert json.loads((out / "about.json").read_text())["mode"] == "research_instructor"
+    assert "about.json" in result.files
+
+
+def test_license_option_reaches_hf_and_kaggle(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path
+) -> None:
+    export(toy_bundle, "hf", tmp_path / "hf", options={"license": "ODbL-1.0"})
+    header = (tmp_path / "hf" / "README.md").read_text().split("---\n")[1]
+    assert "\nlicense: odbl\n" in f"\n{header}"
+    export(toy_bundle, "kaggle", tmp_path / "kg", options={"license": "odbl-1.0"})
+    metadata = json.loads((tmp_path / "kg" / "dataset-metadata.json").read_text())
+    assert metadata["licenses"] == [{"name": "ODbL-1.0"}]
+    with pytest.raises(ExportError, match="unknown license 'gpl'"):
+        export(toy_bundle, "hf", tmp_path / "bad", options={"license": "gpl"})
+    assert not (tmp_path / "bad").exists()

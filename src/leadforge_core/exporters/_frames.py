@@ -47,3 +47,25 @@ def slug(text: str, limit: int = 50) -> str:
 
 
 SPLIT_LABELS = {"train": "train", "valid": "validation", "test": "test"}
+
+#: Licenses accepted by ``--option license=…``: id → (Hugging Face card id, Kaggle name).
+LICENSES = {
+    "cc0-1.0": ("cc0-1.0", "CC0-1.0"),
+    "cc-by-4.0": ("cc-by-4.0", "CC-BY-4.0"),
+    "cc-by-sa-4.0": ("cc-by-sa-4.0", "CC-BY-SA-4.0"),
+    "cc-by-nc-sa-4.0": ("cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0"),
+    "odbl-1.0": ("odbl", "ODbL-1.0"),
+}
+
+
+def license_choice(fmt: str, value: str) -> tuple[str, str]:
+    """``(hf id, kaggle name)`` of a license option; ExportError listing the choices."""
+    from leadforge_core.errors import ExportError
+
+    try:
+        return LICENSES[value.lower()]
+    except KeyError:
+        choices = ", ".join(LICENSES)
+        raise ExportError(
+            f"format {fmt}: unknown license {value!r} (choose from {choices})"
+        ) from None

@@ -11,11 +11,15 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from leadforge_core.errors import ExportError
-from leadforge_core.exporters._frames import SPLIT_LABELS, plain, write_text
+from leadforge_core.exporters._frames import (
+    LICENSES,
+    SPLIT_LABELS,
+    license_choice,
+    plain,
+    write_text,
+)
 from leadforge_core.exporters.base import Exporter, ExportSource
 
-#: Dataset-card licenses accepted by ``--option license=…`` (Hub license ids).
-HF_LICENSES = ("cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-sa-4.0", "odbl", "mit")
 TASK_CATEGORY = {"binary": "tabular-classification", "regression": "tabular-regression"}
 _SIZES = [
     (1_000, "n<1K"),
@@ -54,16 +58,11 @@ class HuggingFaceExporter(Exporter):
     title = "Hugging Face dataset folder: Parquet data, one config per task and per table"
     requires = ("datasets",)
     extra = "hf"
-    option_help = {"license": "dataset-card license id: " + ", ".join(HF_LICENSES)}
+    option_help = {"license": "dataset-card license id: " + ", ".join(LICENSES)}
     option_defaults = {"license": "cc0-1.0"}
 
     def write(self, source: ExportSource, out: Path) -> None:
-        license_id = self.options["license"].lower()
-        if license_id not in HF_LICENSES:
-            raise ExportError(
-                f"format hf: unknown license {self.options['license']!r} "
-                f"(choose from {', '.join(HF_LICENSES)})"
-            )
+        license_id = license_choice(self.name, self.options["license"])[0]
         configs: list[dict[str, Any]] = []
         largest = 0
         categories: list[str] = []

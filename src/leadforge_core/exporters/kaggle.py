@@ -11,17 +11,16 @@ import polars as pl
 
 from leadforge_core.bundle import layout
 from leadforge_core.errors import ExportError
-from leadforge_core.exporters._frames import logical_type, slug, write_csv, write_text
+from leadforge_core.exporters._frames import (
+    LICENSES,
+    license_choice,
+    logical_type,
+    slug,
+    write_csv,
+    write_text,
+)
 from leadforge_core.exporters.base import Exporter, ExportSource
 
-#: License ids accepted by ``--option license=…`` → the name Kaggle's metadata uses.
-KAGGLE_LICENSES = {
-    "cc0-1.0": "CC0-1.0",
-    "cc-by-4.0": "CC-BY-4.0",
-    "cc-by-sa-4.0": "CC-BY-SA-4.0",
-    "cc-by-nc-sa-4.0": "CC-BY-NC-SA-4.0",
-    "odbl-1.0": "ODbL-1.0",
-}
 FEATURE_FIELDS = {
     "feature_name": "column name in the task files",
     "feature_group": "family the feature belongs to (as in the dataset card)",
@@ -60,17 +59,12 @@ class KaggleExporter(Exporter):
     title = "Kaggle dataset folder: CSV files and dataset-metadata.json with every column described"
     option_help = {
         "owner": "Kaggle user or organisation the dataset id belongs to",
-        "license": "license id: " + ", ".join(KAGGLE_LICENSES),
+        "license": "license id: " + ", ".join(LICENSES),
     }
     option_defaults = {"owner": "INSERT_USERNAME", "license": "cc0-1.0"}
 
     def write(self, source: ExportSource, out: Path) -> None:
-        license_id = self.options["license"].lower()
-        if license_id not in KAGGLE_LICENSES:
-            raise ExportError(
-                f"format kaggle: unknown license {self.options['license']!r} "
-                f"(choose from {', '.join(KAGGLE_LICENSES)})"
-            )
+        license_name = license_choice(self.name, self.options["license"])[1]
         resources: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
 
@@ -131,7 +125,7 @@ class KaggleExporter(Exporter):
                 80,
             ),
             "id": f"{owner}/{name}",
-            "licenses": [{"name": KAGGLE_LICENSES[license_id]}],
+            "licenses": [{"name": license_name}],
             "description": source.card(),
             "isPrivate": True,
             "resources": resources,
