@@ -349,3 +349,38 @@ def test_license_option_reaches_hf_and_kaggle(
     with pytest.raises(ExportError, match="unknown license 'gpl'"):
         export(toy_bundle, "hf", tmp_path / "bad", options={"license": "gpl"})
     assert not (tmp_path / "bad").exists()
+
+
+def test_sigterm_during_export_leaves_nothing(toy_bundle: Path, tmp_path: Path) -> None:
+    """A real process killed while writing: exit 130, nothing at --out, no temporary folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "exports" / "csv"
+    code = (
+        "import time\n"
+        "from leadforge_core.exporters.csv_format import CsvExporter\n"
+        "orig = CsvExporter.write\n"
+        "def slow(self, source, out):\n"
+        "    orig(self, source, out)\n"
+        "    print('written', flush=True)\n"
+        "    time.sleep(30)\n"
+        "CsvExporter.write = slow\n"
+        "from leadforge_core.cli.app import main; main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "export", str(toy_bundle), "-f", "csv", "-o", str(out)],
+        env={**os.environ, "LEADFORGE_PLUGINS": "none-wanted"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "written"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert not out.exists() and list(out.parent.iterdir()) == []

@@ -28,7 +28,13 @@ def parse_options(pairs: list[str] | None) -> dict[str, str]:
 
 def make_export(host: PluginHost) -> Callable[..., None]:
     """The ``export`` command, its ``--format`` help listing the installed formats."""
-    formats = "; ".join(f"{n}: {cls.title}" for n, (cls, _) in sorted(host.exporters.items()))
+    installed = sorted(host.exporters.items())
+    formats = ", ".join(n for n, _ in installed) or "none installed"
+    settings = "; ".join(
+        f"{n}: {', '.join(f'{k} ({v})' for k, v in cls.option_help.items())}"
+        for n, (cls, _) in installed
+        if cls.option_help
+    )
 
     def export_cmd(
         bundle: Annotated[
@@ -36,7 +42,12 @@ def make_export(host: PluginHost) -> Callable[..., None]:
         ],
         format_: Annotated[
             str,
-            typer.Option("--format", "-f", metavar="FORMAT", help=f"Export format ({formats})."),
+            typer.Option(
+                "--format",
+                "-f",
+                metavar="FORMAT",
+                help=f"Export format: {formats} (`leadforge plugins` shows who provides each).",
+            ),
         ],
         out_: Annotated[
             Path,
@@ -55,7 +66,7 @@ def make_export(host: PluginHost) -> Callable[..., None]:
             typer.Option(
                 "--option",
                 metavar="KEY=VALUE",
-                help="Format option, e.g. --option license=cc-by-4.0 (repeatable).",
+                help=f"Format option (repeatable). {settings or 'No format takes options.'}",
             ),
         ] = None,
         validate: Annotated[
