@@ -1,4 +1,4 @@
-"""Small helpers shared by the built-in formats."""
+"""Frame and file utilities shared by the built-in formats."""
 
 from __future__ import annotations
 
