@@ -331,3 +331,26 @@ def test_exports_are_byte_identical(
     from helpers import file_hashes
 
     assert file_hashes(first) == file_hashes(second)
+
+
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+def test_teaching_csv_is_the_same_from_either_mode(
+    bundles: dict[tuple[str, str], Path], scheme: str, tmp_path: Path
+) -> None:
+    """Joined context columns are ones public bundles show unchanged, so an instructor bundle
+    adds nothing to the teaching files of the same world."""
+    public = _bundle(bundles, scheme, "student_public")
+    instructor = bundles[(scheme, "research_instructor")]
+    source = open_bundle(public)
+    task = source.primary_task
+    inst_source = open_bundle(instructor)
+    if inst_source.task_split(task, "train").columns != source.task_split(task, "train").columns:
+        pytest.skip("the task itself differs between modes")
+    for mode, src in (("public", public), ("instructor", instructor)):
+        export(src, "teaching-csv", tmp_path / mode)
+    for split in source.split_names(task):
+        a = (tmp_path / "public" / f"{split}.csv").read_bytes()
+        assert a == (tmp_path / "instructor" / f"{split}.csv").read_bytes()
+    assert (tmp_path / "public" / "data_dictionary.csv").read_bytes() == (
+        tmp_path / "instructor" / "data_dictionary.csv"
+    ).read_bytes()
