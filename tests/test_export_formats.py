@@ -354,3 +354,34 @@ def test_teaching_csv_is_the_same_from_either_mode(
     assert (tmp_path / "public" / "data_dictionary.csv").read_bytes() == (
         tmp_path / "instructor" / "data_dictionary.csv"
     ).read_bytes()
+
+
+def test_duckdb_contents_are_reproducible(
+    bundles: dict[tuple[str, str], Path], tmp_path: Path
+) -> None:
+    import duckdb
+
+    if not bundles:
+        pytest.skip("no scheme plugin installed")
+    src = sorted(bundles.items())[0][1]
+    plugins.set_host(None)
+    dumps = []
+    for name in ("a", "b"):
+        export(src, "duckdb", tmp_path / name)
+        con = duckdb.connect(str(tmp_path / name / "dataset.duckdb"), read_only=True)
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL"
+        ).fetchall()
+        dump = {
+            f"{s}.{t}": con.execute(f'SELECT * FROM "{s}"."{t}" ORDER BY ALL').fetchall()
+            for s, t in tables
+        }
+        dump["constraints"] = con.execute(
+            "SELECT table_name, constraint_text FROM duckdb_constraints() ORDER BY ALL"
+        ).fetchall()
+        dump["comments"] = con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() ORDER BY ALL"
+        ).fetchall()
+        con.close()
+        dumps.append(dump)
+    assert dumps[0] == dumps[1] and len(dumps[0]) > 5
