@@ -33,9 +33,9 @@ def context_columns(source: ExportSource, columns: list[str]) -> list[tuple[str,
 
     A table qualifies when a task column is its primary key; its columns qualify when they
     are text (not identifiers), not already in the task, and shown unchanged in public
-    bundles (the scheme neither redacts them nor recomputes them as of the snapshot), so a
-    joined value is one the row's snapshot could know. Nothing is joined when the scheme is
-    not installed.
+    bundles (the scheme neither redacts them nor recomputes them as of the snapshot), so the
+    join adds nothing a student could not join from the public bundle itself, whichever mode
+    the bundle is. Nothing is joined when the scheme is not installed.
     """
     policy = source.exposure
     if policy is None:
