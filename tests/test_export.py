@@ -13,7 +13,13 @@ import pytest
 
 from leadforge_core import Exporter, ExportSource, Generator, export, hookimpl
 from leadforge_core.cli.app import run
-from leadforge_core.errors import BundleIOError, ExportError, PluginError, ValidationFailed
+from leadforge_core.errors import (
+    BundleIOError,
+    ExportError,
+    PluginCrash,
+    PluginError,
+    ValidationFailed,
+)
 from leadforge_core.plugins import PluginHost, PluginRecord
 
 FORMATS = ["csv", "duckdb", "hf", "kaggle", "teaching-csv"]
@@ -214,11 +220,13 @@ def test_interrupted_or_failing_export_leaves_nothing(
 
     toy_host.register(_plugin(Halfway), PluginRecord("half", "leadforge-half", "1"))
     out = tmp_path / "out"
-    expected = KeyboardInterrupt if failure is KeyboardInterrupt else ExportError
+    expected = KeyboardInterrupt if failure is KeyboardInterrupt else PluginCrash
     with pytest.raises(expected) as info:
         export(toy_bundle, "halfway", out)
-    if expected is ExportError:
-        assert "leadforge-half" in str(info.value) and "RuntimeError: stop" in str(info.value)
+    if expected is PluginCrash:
+        message = str(info.value)
+        assert "leadforge-half" in message and "RuntimeError: stop" in message
+        assert "export format 'halfway'" in message and info.value.exit_code == 3
     assert not out.exists() and _siblings(out) == []
 
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from leadforge_core.bundle import layout
-from leadforge_core.bundle.model import SPLITS, TableSpec, TaskSpec
+from leadforge_core.bundle.model import SPLITS, TableSpec
 from leadforge_core.errors import ExportError
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.validation.view import BundleReadError, BundleView
@@ -41,13 +41,11 @@ class ExportSource:
         view: BundleView,
         *,
         table_specs: Mapping[str, TableSpec] | None = None,
-        task_specs: Mapping[str, TaskSpec] | None = None,
         exposure: ExposurePolicy | None = None,
     ) -> None:
-        """Wrap ``view``; ``table_specs``/``task_specs``/``exposure`` come from its scheme."""
+        """Wrap ``view``; ``table_specs`` and ``exposure`` come from its scheme."""
         self._view = view
         self._table_specs = dict(table_specs or {})
-        self._task_specs = dict(task_specs or {})
         self._exposure = exposure
 
     # -- identity ------------------------------------------------------------------------
@@ -133,10 +131,6 @@ class ExportSource:
             raise BundleReadError(layout.MANIFEST, "the bundle has no task")
         return str(names[0])
 
-    def task_spec(self, task: str) -> TaskSpec | None:
-        """The scheme's declaration of ``task`` (``None`` when unknown)."""
-        return self._task_specs.get(task)
-
     def task_manifest(self, task: str) -> dict[str, Any]:
         """The task's ``task_manifest.json``."""
         return self._view.task_manifest(task)
@@ -145,6 +139,12 @@ class ExportSource:
         """Target column(s) of ``task``."""
         entry = (self._manifest.get("tasks") or {}).get(task) or {}
         return [str(t) for t in entry.get("targets") or []]
+
+    def id_columns(self, task: str) -> list[str]:
+        """Columns of ``task`` that identify a row (feature group ``identifier``)."""
+        columns = self.task_split(task, self.split_names(task)[0]).columns
+        ids = set(self._features.filter(pl.col("feature_group") == "identifier")["feature_name"])
+        return [c for c in columns if c in ids]
 
     def split_names(self, task: str) -> list[str]:
         """Splits of ``task`` in train, valid, test order."""

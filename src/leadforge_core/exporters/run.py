@@ -11,16 +11,10 @@ import attrs
 
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.writer import staging
-from leadforge_core.errors import (
-    BundleIOError,
-    ExportError,
-    LeadforgeError,
-    PluginError,
-    ValidationFailed,
-)
+from leadforge_core.errors import BundleIOError, ExportError, PluginError, ValidationFailed
 from leadforge_core.exporters.base import Exporter, ExportSource
 from leadforge_core.memory import without_huge_page_advice
-from leadforge_core.plugins import PluginHost, PluginRecord, get_host
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.validation import artifact
 from leadforge_core.validation.view import BundleReadError, BundleView
 
@@ -72,15 +66,14 @@ def open_bundle(path: str | Path, host: PluginHost | None = None) -> ExportSourc
         )
     host = host or get_host()
     try:
-        scheme = host.scheme(view.scheme)[0]()
+        scheme_cls, record = host.scheme(view.scheme)
     except PluginError:
         return ExportSource(view)
-    return ExportSource(
-        view,
-        table_specs={s.name: s for s in scheme.table_specs()},
-        task_specs={s.name: s for s in scheme.task_specs()},
-        exposure=scheme.exposure,
-    )
+    with plugin_code(record, "scheme setup"):
+        scheme = scheme_cls()
+    with plugin_code(scheme, "table_specs"):
+        specs = {s.name: s for s in scheme.table_specs()}
+    return ExportSource(view, table_specs=specs, exposure=scheme.exposure)
 
 
 def _check_overlap(bundle: Path, out: Path) -> None:
@@ -89,16 +82,11 @@ def _check_overlap(bundle: Path, out: Path) -> None:
         raise BundleIOError(f"--out {out} overlaps the bundle {bundle}; choose another folder")
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
-
-
 def _run(exporter: Exporter, record: PluginRecord, source: ExportSource, tmp: Path) -> None:
+    expected = (BundleReadError, OSError, ModuleNotFoundError)
     try:
-        exporter.write(source, tmp)
-    except LeadforgeError:
-        raise
+        with plugin_code(record, f"export format '{exporter.name}'", expected=expected):
+            exporter.write(source, tmp)
     except BundleReadError as exc:
         raise BundleIOError(f"cannot export {source.path}: {exc}") from None
     except OSError as exc:
@@ -106,10 +94,6 @@ def _run(exporter: Exporter, record: PluginRecord, source: ExportSource, tmp: Pa
     except ModuleNotFoundError as exc:
         exporter.check_requirements()
         raise ExportError(f"format '{exporter.name}' needs {exc.name}: pip install it") from None
-    except Exception as exc:  # a broken exporter must not show a traceback to its user
-        raise ExportError(
-            f"format '{exporter.name}' of {record.label} failed: {_describe(exc)}"
-        ) from exc
 
 
 @without_huge_page_advice()
@@ -144,7 +128,10 @@ def export(
 
     Raises:
         PluginError: unknown format (the message lists the known ones).
-        ExportError: bad option, missing optional dependency, or the exporter failed.
+        PluginCrash: the exporter raised an unexpected exception (a bug in its plugin,
+            exit code 3).
+        ExportError: bad option, missing optional dependency, or the format refused the
+            bundle.
         BundleIOError: the bundle is missing, not a leadforge bundle or corrupt, or ``out``
             is refused.
     """

@@ -74,9 +74,8 @@ class TeachingCsvExporter(Exporter):
         task = source.primary_task
         splits = source.split_names(task)
         first = source.task_split(task, splits[0])
-        spec = source.task_spec(task)
         targets = source.targets(task)
-        ids = [c for c in (spec.id_columns if spec else ()) if c in first.columns]
+        ids = [c for c in source.id_columns(task) if c not in targets]
         joins = context_columns(source, first.columns)
         lookups: dict[str, pl.DataFrame] = {}
         for table, key, col in joins:
