@@ -138,8 +138,9 @@ def export(
     started = time.perf_counter()
     host = host or get_host()
     cls, record = host.exporter(fmt)
-    exporter = cls(options)
-    exporter.check_requirements()
+    with plugin_code(record, f"export format '{fmt}'"):
+        exporter = cls(options)
+        exporter.check_requirements()
     bundle, out = Path(bundle), Path(out)
     source = open_bundle(bundle, host)
     _check_overlap(bundle, out)
