@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.causal import Intervention
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.pipeline import Plan, execute, plan
 from leadforge_core.plugins import PluginHost, get_host
@@ -32,9 +33,15 @@ class Generator:
         override: str | Path | None = None,
         sets: Sequence[str] = (),
         host: PluginHost | None = None,
+        interventions: Iterable[Intervention | str] = (),
         **params: Any,
     ) -> Generator:
         """Resolve ``recipe`` (id or path) with keyword overrides.
+
+        ``interventions`` change the world's causal graph before it is simulated: objects
+        from :mod:`leadforge_core.causal` or canonical strings (``"do(engagement=1.5)"``,
+        ``"shift(engagement=+0.5)"``, ``"scale(followup_speed->deal_propensity=2)"``,
+        ``"cut(usage_depth->churn)"``). The instructor manifest records them.
 
         ``sets`` takes ``"key=value"`` strings like the CLI's ``--set``. Extra keywords are the
         scheme's size flags (``n_leads=…``) or top-level parameters
@@ -52,6 +59,7 @@ class Generator:
                 motif=motif,
                 params=params,
                 source="argument",
+                interventions=interventions,
             )
         )
 

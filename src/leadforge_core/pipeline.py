@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from leadforge_core.bundle.card import render_card
 from leadforge_core.bundle.model import TaskOutput
 from leadforge_core.bundle.summary import split_summaries
 from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.causal import Intervention, parse_interventions
 from leadforge_core.config.layers import Layer, override_layer, set_layer
 from leadforge_core.config.run import ResolvedConfig, resolve
 from leadforge_core.errors import ConfigError, LeadforgeError, PluginCrash, SimulationError
@@ -43,6 +44,8 @@ class Plan:
     plugin: PluginRecord
     recipe: Recipe
     config: ResolvedConfig
+    #: Interventions on the world's causal graph (empty for an ordinary run).
+    interventions: tuple[Intervention, ...] = ()
 
     @property
     def mode(self) -> ExposureMode:
@@ -59,6 +62,7 @@ class Plan:
             recipe=self.recipe,
             streams=RandomStreams(cfg.seed),
             progress=progress or NullProgress(),
+            interventions=self.interventions,
         )
 
 
@@ -135,12 +139,16 @@ def plan(
     motif: str | None = None,
     params: Mapping[str, Any] | None = None,
     source: str = "command line",
+    interventions: Iterable[Intervention | str] = (),
 ) -> Plan:
     """Resolve a recipe and every config layer into a :class:`Plan`.
 
     ``params`` holds named values (size flags such as ``n_leads`` or top-level parameter
-    fields) that outrank every file.
+    fields) that outrank every file. ``interventions`` (objects or canonical strings such as
+    ``"shift(engagement=+0.5)"``) are parsed here; their names are checked against the
+    world's graph when the scheme builds it, before anything is simulated.
     """
+    parsed = parse_interventions(interventions)
     host = host or get_host()
     recipe = RecipeCatalog(host).resolve(str(recipe_ref))
     scheme_cls, record = host.scheme(recipe.scheme)
@@ -173,7 +181,7 @@ def plan(
             completed = scheme.complete_params(config.params, recipe, config.difficulty)
     except ConfigError as exc:  # point at the layer and line that set the value
         raise config.locate_error(exc) from None
-    return Plan(scheme, record, recipe, attrs.evolve(config, params=completed))
+    return Plan(scheme, record, recipe, attrs.evolve(config, params=completed), parsed)
 
 
 def generation_timestamp(value: str | int | None = None) -> str:
@@ -238,6 +246,11 @@ def execute(
             world = scheme.build_world(ctx)
         with plugin_code(p.plugin, "simulate"):
             sim = scheme.simulate(world, ctx)
+        if ctx.interventions and not ctx.interventions_applied:
+            raise SimulationError(
+                f"scheme {scheme.name} did not apply the requested interventions "
+                f"({', '.join(str(i) for i in ctx.interventions)}); it does not support them"
+            )
         with phase(progress, "rendering"):
             with plugin_code(p.plugin, "render"):
                 rendered = scheme.render(world, sim, ctx)
@@ -296,6 +309,15 @@ def execute(
         "difficulty": cfg.difficulty,
         "generated_at": generated_at,
         "config": cfg.to_dict(hidden=scheme.hidden_params if cfg.mode.is_public else ()),
+        **(
+            {
+                "interventions": "withheld"
+                if cfg.mode.is_public
+                else [str(i) for i in p.interventions]
+            }
+            if p.interventions
+            else {}
+        ),
         "tasks": tasks_meta,
         "redactions": redactions,
         "scheme_details": {**published.manifest_extra, **published.instructor_manifest_extra},

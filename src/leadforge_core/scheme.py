@@ -20,6 +20,7 @@ import attrs
 import polars as pl
 
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
+from leadforge_core.causal import CausalGraph, Intervention
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.progress import NullProgress, Progress
 from leadforge_core.rng import RandomStreams
@@ -53,6 +54,34 @@ class RunContext:
     recipe: Recipe
     streams: RandomStreams
     progress: Progress = attrs.field(factory=NullProgress)
+    #: Interventions requested for this run (see :meth:`intervene`).
+    interventions: tuple[Intervention, ...] = ()
+    #: Whether the scheme applied them (set by :meth:`intervene`); the pipeline refuses a run
+    #: whose requested interventions were never applied.
+    interventions_applied: bool = attrs.field(default=False, init=False)
+
+    def intervene(
+        self, graph: CausalGraph, *, node_targets: Sequence[str] | None = None
+    ) -> CausalGraph:
+        """The world's graph with the run's interventions applied (``graph`` itself when
+        there are none). A scheme calls this once on the graph it builds, before simulating.
+
+        Args:
+            graph: the world's natural graph.
+            node_targets: the nodes the scheme can apply node interventions to (``None``:
+                every node, for schemes that execute the whole graph).
+
+        Returns:
+            The intervened graph; unknown or removed names raise
+            :class:`~leadforge_core.errors.ConfigError`.
+        """
+        out = (
+            graph.intervene(self.interventions, node_targets=node_targets)
+            if self.interventions
+            else graph
+        )
+        self.interventions_applied = True
+        return out
 
 
 class Scheme(abc.ABC):

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-import networkx as nx
 import numpy as np
 import polars as pl
 
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
+from leadforge_core.causal import CausalGraph
 from leadforge_core.errors import ConfigError
 from leadforge_core.progress import phase
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
@@ -35,7 +35,7 @@ from leadforge_lead_scoring.world.population import US_PER_DAY, Population, buil
 @attrs.define
 class World:
     pop: Population
-    graph: nx.DiGraph
+    graph: CausalGraph
     profile: Profile
     mechanisms: Mechanisms
 
@@ -113,8 +113,8 @@ class LeadScoringScheme(Scheme):
         profile = w.difficulties[ctx.difficulty]
         rng = ctx.streams.generator("world.graph")
         motif = params.motif or w.motifs[int(rng.integers(len(w.motifs)))]
-        graph = build_graph(motif, rng, profile.confounding, profile.latent_noise)
-        noise = {n: float(d["noise"]) for n, d in graph.nodes(data=True)}
+        graph = ctx.intervene(build_graph(motif, rng, profile.confounding, profile.latent_noise))
+        noise = {n: float(d["noise"]) for n, d in graph.nx.nodes(data=True)}
         noise.setdefault("budget_shock", 1.0)
         pop = build_population(
             params, w, ctx.streams, noise, profile.duplicate_rate, profile.researcher_share
@@ -209,7 +209,7 @@ class LeadScoringScheme(Scheme):
             },
             instructor_manifest_extra={
                 "motif_family": world.graph.graph["motif_family"],
-                "rewiring": world.graph.graph["rewiring"],
+                "rewiring": ";".join(world.graph.rewiring),
             },
         )
 

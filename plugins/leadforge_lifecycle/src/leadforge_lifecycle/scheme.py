@@ -21,6 +21,7 @@ from leadforge_lifecycle.simulate.engine import SimResult, simulate
 from leadforge_lifecycle.snapshot.catalog import feature_infos
 from leadforge_lifecycle.snapshot.tasks import build_tasks, early_tasks, target_names, task_specs
 from leadforge_lifecycle.world.build import build_world, horizon_end
+from leadforge_lifecycle.world.graph import measure_observables
 from leadforge_lifecycle.world.population import World
 
 
@@ -56,13 +57,15 @@ class LifecycleScheme(Scheme):
 
     def simulate(self, world: World, ctx: RunContext) -> SimResult:
         cal = ctx.params.calendar
-        return simulate(
+        sim = simulate(
             world,
             ctx.streams,
             ctx.progress,
             dunning_weeks=cal.dunning_weeks,
             period_weeks=cal.health_period_weeks,
         )
+        measure_observables(world.graph, sim.health)
+        return sim
 
     def render(self, world: World, sim: SimResult, ctx: RunContext) -> Rendered:
         params: LifecycleParams = ctx.params
@@ -81,7 +84,7 @@ class LifecycleScheme(Scheme):
             card_sections=card.card_sections(recipe, params, world, second_trap),
             manifest_extra=metadata.public_facts(params),
             instructor_manifest_extra={
-                "motif_family": str(world.graph.motif),
+                "motif_family": str(world.motif),
                 "instructor_only_tasks": list(early_tasks(params.windows)),
             },
         )

@@ -11,11 +11,14 @@ import polars as pl
 from leadforge_core.bundle.model import CardSection
 from leadforge_core.config.structure import unstructure
 from leadforge_lead_scoring.snapshot.task import FEATURES, TRAP
-from leadforge_lead_scoring.world.graph import graph_to_graphml, graph_to_json
+
+#: Edge fields listed in mechanism_summary.json (the full export is graph.json).
+EDGE_KEYS = ("weight", "form", "partner")
 
 
 def truth_files(world: Any, sim: Any, ctx: Any) -> dict[str, Any]:
-    g = world.graph
+    cg = world.graph
+    g = cg.nx
     nodes = sim.nodes
     registry = [
         {
@@ -52,14 +55,14 @@ def truth_files(world: Any, sim: Any, ctx: Any) -> dict[str, Any]:
         "rule": "ALL touches of the lead, including after the anchor (deliberate leak)",
     }
     return {
-        "graph.json": graph_to_json(g),
-        "graph.graphml": graph_to_graphml(g),
+        "graph.json": cg.to_json(),
+        "graph.graphml": cg.to_graphml(),
         "world_spec.json": {
-            "motif_family": g.graph["motif_family"],
-            "story": g.graph["story"],
-            "rewiring": [r for r in g.graph["rewiring"].split(";") if r],
-            "bottleneck_stage": g.graph["bottleneck_stage"],
-            "channel_target": g.graph["channel_target"],
+            "motif_family": cg.graph["motif_family"],
+            "story": cg.graph["story"],
+            "rewiring": list(cg.rewiring),
+            "bottleneck_stage": cg.graph["bottleneck_stage"],
+            "channel_target": cg.graph["channel_target"],
             "difficulty": ctx.difficulty,
             "profile": unstructure(world.profile),
             "population": {
@@ -74,7 +77,10 @@ def truth_files(world: Any, sim: Any, ctx: Any) -> dict[str, Any]:
         "mechanism_summary.json": {
             "note": "parameters read by the simulation engine after difficulty compilation",
             "mechanisms": attrs.asdict(world.mechanisms),
-            "graph_edges": graph_to_json(g)["edges"],
+            "graph_edges": [
+                {"source": u, "target": v, **{k: g.edges[u, v][k] for k in EDGE_KEYS}}
+                for u, v in sorted(g.edges)
+            ],
             "edge_scale_by_form": {
                 "product": world.mechanisms.interaction_scale,
                 "threshold": world.mechanisms.interaction_scale,
@@ -131,7 +137,7 @@ def card_sections(world: Any, ctx: Any) -> list[CardSection]:
     g = world.graph
     hidden = (
         f"Motif family: **{g.graph['motif_family']}** — {g.graph['story']} Rewiring: "
-        f"{g.graph['rewiring'] or 'none'}; stage bottleneck: {g.graph['bottleneck_stage']}; "
+        f"{';'.join(g.rewiring) or 'none'}; stage bottleneck: {g.graph['bottleneck_stage']}; "
         f"channel influence on {g.graph['channel_target']}. See metadata/graph.json and "
         "metadata/mechanism_summary.json for the executed graph and compiled parameters."
     )

@@ -13,14 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
-import networkx as nx
 import numpy as np
 
+from leadforge_core.causal import CausalGraph
 from leadforge_core.progress import phase
 from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
 from leadforge_lead_scoring.simulate.hazards import SHARED_NOISE, exogenous_inputs, sigmoid
 from leadforge_lead_scoring.simulate.mechanisms import LOST, OPEN_STAGES, WON, Mechanisms
-from leadforge_lead_scoring.world.graph import execute
 
 #: Nodes the hazards read, standardized over the population before simulating.
 DRIVERS = (
@@ -190,7 +189,7 @@ def run(
     m: Mechanisms,
     world: Any,
     pop: Any,
-    graph: nx.DiGraph,
+    graph: CausalGraph,
     streams: RandomStreams,
     progress: Any,
     order: list[int] | None = None,
@@ -206,26 +205,36 @@ def run(
     scale = {"product": m.interaction_scale, "threshold": m.interaction_scale}
 
     # Pass 1: execute the graph for every block; drivers are standardized with population-wide
-    # moments so hazards mean the same thing in every motif family.
-    def latents(span: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    # moments so hazards mean the same thing in every motif family. An intervened world is
+    # standardized with the moments of its natural world (executed from the same stream), so
+    # an intervention is not standardized away.
+    def latents(span: tuple[int, int, int], g: CausalGraph) -> dict[str, np.ndarray]:
         b, lo, hi = span
-        exo = exogenous_inputs(world, pop, graph, np.arange(lo, hi), m.interaction_scale)
+        exo = exogenous_inputs(world, pop, g, np.arange(lo, hi), m.interaction_scale)
         rng = streams.generator("simulate.latents", b)
-        return execute(graph, exo, rng, hi - lo, scale, SHARED_NOISE)
+        return g.execute(exo, rng, hi - lo, scale, SHARED_NOISE)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        node_parts: list[dict[str, np.ndarray]] = list(pool.map(latents, spans))
+        node_parts: list[dict[str, np.ndarray]] = list(
+            pool.map(lambda span: latents(span, graph), spans)
+        )
+        natural_parts = (
+            list(pool.map(lambda span: latents(span, graph.natural), spans))
+            if graph.interventions
+            else node_parts
+        )
     moments = (
         {
             k: (
-                float(np.mean(np.concatenate([p[k] for p in node_parts]))),
-                float(np.std(np.concatenate([p[k] for p in node_parts])) or 1.0),
+                float(np.mean(np.concatenate([p[k] for p in natural_parts]))),
+                float(np.std(np.concatenate([p[k] for p in natural_parts])) or 1.0),
             )
             for k in DRIVERS
         }
         if spans
         else {}
     )
+    del natural_parts
     parts: list[dict[str, Any] | None] = [None] * len(spans)
 
     def one(i: int) -> tuple[int, dict[str, Any]]:

@@ -74,7 +74,7 @@ def card_sections(
         CardSection(
             "Hidden structure",
             (
-                f"Motif family: **{world.graph.motif}**. The hidden graph (metadata/graph.json) "
+                f"Motif family: **{world.motif}**. The hidden graph (metadata/graph.json) "
                 "drives every mechanism coefficient; see mechanism_summary.json for the rates used "
                 "after difficulty and motif modulation."
             ),

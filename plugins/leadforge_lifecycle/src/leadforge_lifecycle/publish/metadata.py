@@ -77,10 +77,10 @@ def truth(
     subs = tables["subscriptions"]
     mechanism = {
         "difficulty": ctx.difficulty,
-        "motif_family": str(world.graph.motif),
+        "motif_family": str(world.motif),
         "rates": world.mechanism,
         "edge_weights": {
-            f"{s}->{t}": round(d["weight"], 6) for s, t, d in world.graph.graph.edges(data=True)
+            f"{s}->{t}": round(d["weight"], 6) for s, t, d in world.graph.nx.edges(data=True)
         },
         "constants": {
             "onboarding_decay_weeks": hazards.ONBOARDING_WEEKS,
@@ -127,7 +127,7 @@ def truth(
     }
     world_spec = {
         "recipe": ctx.recipe.id,
-        "motif_family": str(world.graph.motif),
+        "motif_family": str(world.motif),
         "simulation_start": world.sim_start.isoformat(),
         "weeks_simulated": world.n_weeks,
         "horizon_days_after_observation": params.windows.horizon_days,

@@ -9,7 +9,7 @@ from leadforge_core.errors import SimulationError
 from leadforge_core.scheme import RunContext
 from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.recipe import LifecycleWorld
-from leadforge_lifecycle.world.graph import build_graph
+from leadforge_lifecycle.world.graph import LATENTS, NODE_TARGETS, build_graph
 from leadforge_lifecycle.world.population import World, compile_mechanism, sample_population
 
 
@@ -30,7 +30,9 @@ def build_world(ctx: RunContext) -> World:
     else:
         options = sorted(recipe.motifs)
         motif = Motif(options[int(ctx.streams.generator("world.motif").integers(len(options)))])
-    graph = build_graph(motif, ctx.streams.generator("world.graph"))
+    graph = ctx.intervene(
+        build_graph(motif, ctx.streams.generator("world.graph")), node_targets=NODE_TARGETS
+    )
     mechanism = compile_mechanism(profile, motif)
     cal = params.calendar
     population = sample_population(
@@ -41,6 +43,8 @@ def build_world(ctx: RunContext) -> World:
         params.population.customers_per_csm,
         mechanism["mrr_sigma"],
     )
+    for name in LATENTS:
+        population.customers[name] = graph.apply_node(name, population.customers[name])
     n_weeks = math.ceil((horizon_end(params) - cal.acquisition_start).days / 7) + 1
     return World(
         population=population,
@@ -49,4 +53,5 @@ def build_world(ctx: RunContext) -> World:
         profile_name=ctx.difficulty,
         sim_start=cal.acquisition_start,
         n_weeks=n_weeks,
+        motif=motif,
     )

@@ -1,17 +1,30 @@
-"""The hidden causal graph of a lifecycle world.
+"""The hidden causal graph of a lifecycle world, built on ``leadforge_core.causal``.
 
 The graph is executable: the simulation reads every mechanism coefficient from its edge
-weights (:meth:`HiddenGraph.weight`), so a rewired or missing edge changes the data.
+weights (:meth:`~leadforge_core.causal.CausalGraph.weight`), so a rewired, cut or missing edge
+changes the data. The latents are drawn with the population and the observable sources are
+measured by the telemetry; node interventions on both are applied with
+:meth:`~leadforge_core.causal.CausalGraph.apply_node`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-import attrs
 import networkx as nx
 import numpy as np
 
+from leadforge_core.causal import (
+    STANDARD_RULES,
+    CausalGraph,
+    EdgeSpec,
+    GraphDraft,
+    GraphSchema,
+    JitterEdges,
+    KeepOptionalEdges,
+    MotifFamily,
+    NodeSpec,
+)
 from leadforge_lifecycle.params import Motif
 from leadforge_lifecycle.world.motifs import EDGE_MULTIPLIERS
 
@@ -22,6 +35,13 @@ LATENTS = (
     "champion_strength",
     "organizational_stability",
 )
+#: Observable sources: the health_signals column each one is measured as, and its range.
+OBSERVABLES: Final[dict[str, tuple[str, float, float]]] = {
+    "obs_active_users": ("active_users", 0.0, np.inf),
+    "obs_feature_depth_score": ("feature_depth_score", 0.0, 100.0),
+    "obs_support_tickets": ("support_tickets", 0.0, np.inf),
+    "obs_nps_score": ("nps_score", 0.0, 10.0),
+}
 
 NODE_CATEGORY: dict[str, str] = {
     **dict.fromkeys(LATENTS, "customer_latent"),
@@ -35,10 +55,7 @@ NODE_CATEGORY: dict[str, str] = {
     "churn": "outcome",
     "mrr": "subscription_state",
     "revenue": "outcome",
-    "obs_active_users": "observable_feature_source",
-    "obs_feature_depth_score": "observable_feature_source",
-    "obs_support_tickets": "observable_feature_source",
-    "obs_nps_score": "observable_feature_source",
+    **dict.fromkeys(OBSERVABLES, "observable_feature_source"),
 }
 
 #: (source, target, base weight, optional). Optional edges may be absent in a world.
@@ -79,65 +96,63 @@ EDGES: tuple[tuple[str, str, float, bool], ...] = (
 #: Relative spread of the per-world edge-strength jitter, and the chance an optional edge exists.
 JITTER_SD = 0.15
 OPTIONAL_KEEP = 0.7
+#: The one latent with a cause: an unstable organisation loses its champion.
+CAUSED_LATENT = "champion_strength"
 
 
-@attrs.define
-class HiddenGraph:
-    graph: nx.DiGraph
-    motif: Motif
-
-    def weight(self, source: str, target: str) -> float:
-        """Edge weight, or 0 when the edge is absent from this world."""
-        data = self.graph.get_edge_data(source, target)
-        return float(data["weight"]) if data else 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "motif_family": str(self.motif),
-            "nodes": [
-                {"id": n, "category": self.graph.nodes[n]["category"]} for n in self.graph.nodes
-            ],
-            "edges": [
-                {
-                    "source": s,
-                    "target": t,
-                    "weight": round(d["weight"], 6),
-                    "base_weight": d["base_weight"],
-                    "optional": d["optional"],
-                }
-                for s, t, d in self.graph.edges(data=True)
-            ],
-        }
-
-    def to_graphml(self) -> str:
-        return "\n".join(nx.generate_graphml(self.graph)) + "\n"
+def latents_are_roots(g: nx.DiGraph, schema: GraphSchema) -> list[str]:
+    """Customer latents are drawn, not caused (except the champion, see ``CAUSED_LATENT``)."""
+    return [
+        f"latent {node} has a parent"
+        for node, category in g.nodes(data="category")
+        if category == "customer_latent" and node != CAUSED_LATENT and g.in_degree(node)
+    ]
 
 
-def build_graph(motif: Motif, rng: np.random.Generator) -> HiddenGraph:
+SCHEMA: Final = GraphSchema(
+    categories=(
+        "customer_latent",
+        "usage_state",
+        "billing_event",
+        "billing_state",
+        "subscription_event",
+        "subscription_state",
+        "outcome",
+        "observable_feature_source",
+    ),
+    sinks=("observable_feature_source",),
+    required=tuple(NODE_CATEGORY),
+    outcomes=("outcome",),
+    min_causes=1,
+    noisy=False,
+    rules=(*STANDARD_RULES, latents_are_roots),
+)
+#: Nodes whose values the scheme materializes itself, so node interventions can reach them.
+NODE_TARGETS: Final = (*LATENTS, *OBSERVABLES)
+
+
+def measure_observables(graph: CausalGraph, health: Any) -> None:
+    """Apply node interventions on the observable sources to the measured health readings
+    (in place): an intervened reading stays a whole number in its range; a missing reading
+    stays missing."""
+    for node, (column, lo, hi) in OBSERVABLES.items():
+        raw = getattr(health, column)
+        values = graph.apply_node(node, raw)
+        if values is not raw:
+            setattr(
+                health, column, np.where(np.isnan(raw), np.nan, np.clip(np.rint(values), lo, hi))
+            )
+
+
+def build_graph(motif: Motif, rng: np.random.Generator) -> CausalGraph:
     """Sample one world's graph: motif emphasis, edge-strength jitter, optional edges."""
-    multipliers = EDGE_MULTIPLIERS[motif]
-    jitter = rng.normal(0.0, JITTER_SD, size=len(EDGES))
-    keep = rng.random(len(EDGES)) < OPTIONAL_KEEP
-    graph = nx.DiGraph()
-    for node, category in NODE_CATEGORY.items():
-        graph.add_node(node, category=category)
-    for (source, target, base, optional), eps, kept in zip(EDGES, jitter, keep, strict=True):
-        if optional and not kept:
-            continue
-        weight = base * multipliers.get((source, target), 1.0) * float(np.exp(eps))
-        graph.add_edge(source, target, weight=weight, base_weight=base, optional=optional)
-    validate_graph(graph)
-    return HiddenGraph(graph=graph, motif=motif)
-
-
-def validate_graph(graph: nx.DiGraph) -> None:
-    """Structural rules: acyclic, latents are roots, observables are sinks, outcomes are fed."""
-    if not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("hidden graph has a cycle")
-    for node, category in graph.nodes(data="category"):
-        if category == "customer_latent" and node != "champion_strength" and graph.in_degree(node):
-            raise ValueError(f"latent {node} has a parent")
-        if category == "observable_feature_source" and graph.out_degree(node):
-            raise ValueError(f"observable {node} has children")
-        if category == "outcome" and not graph.in_degree(node):
-            raise ValueError(f"outcome {node} is orphaned")
+    draft = GraphDraft.from_specs(
+        (NodeSpec(node, category) for node, category in NODE_CATEGORY.items()),
+        (EdgeSpec(s, t, base, optional=opt) for s, t, base, opt in EDGES),
+    )
+    draft.apply_motif(MotifFamily(str(motif), "", EDGE_MULTIPLIERS[motif]))
+    del draft.attributes["story"]
+    draft.rewire(
+        [JitterEdges(JITTER_SD, "exp_normal", "declared"), KeepOptionalEdges(OPTIONAL_KEEP)], rng
+    )
+    return draft.build(SCHEMA)

@@ -14,10 +14,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from leadforge_core.causal import CausalGraph
 from leadforge_core.rng import RandomStreams, blocks
 from leadforge_lifecycle.params import Motif
 from leadforge_lifecycle.recipe import Category, DifficultyProfile, LifecycleWorld
-from leadforge_lifecycle.world.graph import LATENTS, HiddenGraph
+from leadforge_lifecycle.world.graph import LATENTS
 from leadforge_lifecycle.world.motifs import RATE_MULTIPLIERS
 
 Arrays = dict[str, np.ndarray]
@@ -38,11 +39,12 @@ class Population:
 @attrs.define
 class World:
     population: Population
-    graph: HiddenGraph
+    graph: CausalGraph
     mechanism: dict[str, float]
     profile_name: str
     sim_start: dt.date
     n_weeks: int
+    motif: Motif
 
 
 def draw_blocks(
