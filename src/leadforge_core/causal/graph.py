@@ -294,7 +294,8 @@ class CausalGraph:
 
     def to_json(self) -> dict[str, Any]:
         """The graph as JSON-ready data: attributes, rewiring notes, nodes and edges sorted by
-        name, removed nodes, and (only when present) the interventions as canonical strings."""
+        name, and removed nodes. An intervened graph exports its intervened weights (a cut
+        edge is absent); the interventions themselves are recorded by the bundle manifest."""
         g = self._g
         out: dict[str, Any] = {
             "attributes": dict(self.attributes),
@@ -303,8 +304,6 @@ class CausalGraph:
             "edges": [{"source": u, "target": v, **g.edges[u, v]} for u, v in sorted(g.edges)],
             "removed_nodes": dict(sorted(self.removed_nodes.items())),
         }
-        if self.interventions:
-            out["interventions"] = [str(i) for i in self.interventions]
         return out
 
     def to_graphml(self) -> str:
@@ -316,6 +315,4 @@ class CausalGraph:
             if isinstance(v, str | int | float | bool | list | tuple)
         }
         g.graph["rewiring"] = ";".join(self.rewiring)
-        if self.interventions:
-            g.graph["interventions"] = ";".join(str(i) for i in self.interventions)
         return "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
