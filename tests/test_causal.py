@@ -293,6 +293,11 @@ def test_intervention_names_are_checked_against_this_world() -> None:
         g.intervene(["scale(p->y=2)"])
     with pytest.raises(ConfigError, match="cannot set node y directly"):
         g.intervene(["do(y=1)"], node_targets=["a", "b"])
+    with pytest.raises(ConfigError, match="edge b->y was cut by an earlier intervention"):
+        g.intervene(["cut(b->y)", "scale(b->y=2)"])
+    with pytest.raises(ConfigError, match="edge b->y is structural in this scheme"):
+        g.intervene(["cut(b->y)"], edge_targets=[("a", "y")])
+    assert g.intervene(["scale(a->y=2)"], edge_targets=[("a", "y")]).weight("a", "y") == 4.0
     cut = g.intervene(["cut(b->y)", "scale(a->y=3)"])
     assert cut.weight("b", "y") == 0.0 and cut.weight("a", "y") == 6.0
     assert g.weight("b", "y") == 1.0  # the natural graph is untouched

@@ -61,7 +61,11 @@ class RunContext:
     interventions_applied: bool = attrs.field(default=False, init=False)
 
     def intervene(
-        self, graph: CausalGraph, *, node_targets: Sequence[str] | None = None
+        self,
+        graph: CausalGraph,
+        *,
+        node_targets: Sequence[str] | None = None,
+        edge_targets: Sequence[tuple[str, str]] | None = None,
     ) -> CausalGraph:
         """The world's graph with the run's interventions applied (``graph`` itself when
         there are none). A scheme calls this once on the graph it builds, before simulating.
@@ -70,13 +74,17 @@ class RunContext:
             graph: the world's natural graph.
             node_targets: the nodes the scheme can apply node interventions to (``None``:
                 every node, for schemes that execute the whole graph).
+            edge_targets: the edges whose weights the scheme's mechanisms use (``None``:
+                every edge).
 
         Returns:
             The intervened graph; unknown or removed names raise
             :class:`~leadforge_core.errors.ConfigError`.
         """
         out = (
-            graph.intervene(self.interventions, node_targets=node_targets)
+            graph.intervene(
+                self.interventions, node_targets=node_targets, edge_targets=edge_targets
+            )
             if self.interventions
             else graph
         )

@@ -121,6 +121,7 @@ def test_removing_an_edge_changes_the_data() -> None:
         (["do(usage_depth=0.9)"], "cannot set node usage_depth directly"),
         (["shift(nope=+1)"], "unknown node 'nope'"),
         (["cut(obs_nps_score->churn)"], "is not in this world's graph"),
+        (["cut(mrr->revenue)"], "edge mrr->revenue is structural in this scheme"),
     ],
 )
 def test_bad_interventions_fail_with_one_clear_line(interventions: list[str], message: str) -> None:
@@ -141,3 +142,32 @@ def test_an_optional_edge_absent_from_this_world_is_named_as_such() -> None:
     graph = build_graph(Motif.PAYMENT_FRAGILE, np.random.default_rng(seed))
     with pytest.raises(ConfigError, match="optional edge absent in this world"):
         graph.intervene(["scale(champion_strength->usage_depth=2)"])
+
+
+def _sim_digest(world: Any, ctx: Any) -> list[bytes]:
+    import attrs
+    from leadforge_lifecycle.scheme import LifecycleScheme
+
+    sim = LifecycleScheme().simulate(world, ctx)
+    arrays = [*sim.events.values(), *sim.invoices.values(), *sim.final.values()]
+    arrays += [getattr(sim.health, f.name) for f in attrs.fields(type(sim.health))]
+    return [np.ascontiguousarray(a).tobytes() for a in arrays]
+
+
+def test_every_mechanism_edge_moves_the_simulation_and_identities_are_refused() -> None:
+    from leadforge_lifecycle.world.build import build_world
+    from leadforge_lifecycle.world.graph import EDGE_TARGETS, STRUCTURAL_EDGES
+    from lifecycle_support import make_ctx
+
+    ctx = make_ctx(seed=11, n=300)
+    world = build_world(ctx)
+    natural = world.graph
+    base = _sim_digest(world, ctx)
+    present = [e for e in EDGE_TARGETS if natural.edge(*e) is not None]
+    assert len(present) >= len(EDGE_TARGETS) - 4  # at most the four optional edges are absent
+    for source, target in present:
+        world.graph = natural.intervene([f"scale({source}->{target}=3)"])
+        assert _sim_digest(world, ctx) != base, f"{source}->{target} changes nothing"
+    for source, target in sorted(STRUCTURAL_EDGES):
+        with pytest.raises(ConfigError, match="is structural in this scheme"):
+            natural.intervene([f"cut({source}->{target})"], edge_targets=EDGE_TARGETS)

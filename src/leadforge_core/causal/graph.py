@@ -185,18 +185,21 @@ class CausalGraph:
         interventions: Iterable[Intervention | str],
         *,
         node_targets: Iterable[str] | None = None,
+        edge_targets: Iterable[tuple[str, str]] | None = None,
     ) -> CausalGraph:
         """The intervened world: a new graph; ``self`` is unchanged.
 
         Edge interventions change weights (a cut edge weighs 0 and is removed), so
         :meth:`weight` readers see them; node interventions are applied by :meth:`execute`
         and :meth:`apply_node`. ``node_targets`` limits node interventions to the nodes the
-        scheme can apply them to (``None``: every node). Unknown names, names this world's
-        rewiring removed, and nodes outside ``node_targets`` raise
+        scheme can apply them to, ``edge_targets`` edge interventions to the edges whose
+        weight its mechanisms use (``None``: every node / edge). Unknown names, names this
+        world's rewiring removed, and targets outside those sets raise
         :class:`~leadforge_core.errors.ConfigError`.
         """
         items = parse_interventions(interventions)
         allowed = None if node_targets is None else set(node_targets)
+        weighted = None if edge_targets is None else {tuple(e) for e in edge_targets}
         out = CausalGraph.__new__(CausalGraph)
         out.__dict__.update(self.__dict__)
         out._g = self._g.copy()
@@ -222,9 +225,16 @@ class CausalGraph:
                 detail = (
                     f"was removed by this world's rewiring ({why})"
                     if why
+                    else "was cut by an earlier intervention"
+                    if self._natural._g.has_edge(*key)
                     else "is not in this world's graph"
                 )
                 raise ConfigError(f"intervention {iv}: edge {iv.source}->{iv.target} {detail}")
+            if weighted is not None and (iv.source, iv.target) not in weighted:
+                raise ConfigError(
+                    f"intervention {iv}: edge {iv.source}->{iv.target} is structural in this "
+                    "scheme (its mechanisms do not weight it), so it cannot be scaled or cut"
+                )
             if isinstance(iv, ScaleEdge):
                 data["weight"] = float(data["weight"] * iv.factor)
             else:

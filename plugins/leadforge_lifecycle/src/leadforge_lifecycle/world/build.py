@@ -9,7 +9,7 @@ from leadforge_core.errors import SimulationError
 from leadforge_core.scheme import RunContext
 from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.recipe import LifecycleWorld
-from leadforge_lifecycle.world.graph import LATENTS, NODE_TARGETS, build_graph
+from leadforge_lifecycle.world.graph import EDGE_TARGETS, LATENTS, NODE_TARGETS, build_graph
 from leadforge_lifecycle.world.population import World, compile_mechanism, sample_population
 
 
@@ -31,7 +31,9 @@ def build_world(ctx: RunContext) -> World:
         options = sorted(recipe.motifs)
         motif = Motif(options[int(ctx.streams.generator("world.motif").integers(len(options)))])
     graph = ctx.intervene(
-        build_graph(motif, ctx.streams.generator("world.graph")), node_targets=NODE_TARGETS
+        build_graph(motif, ctx.streams.generator("world.graph")),
+        node_targets=NODE_TARGETS,
+        edge_targets=EDGE_TARGETS,
     )
     mechanism = compile_mechanism(profile, motif)
     cal = params.calendar

@@ -129,6 +129,23 @@ SCHEMA: Final = GraphSchema(
 )
 #: Nodes whose values the scheme materializes itself, so node interventions can reach them.
 NODE_TARGETS: Final = (*LATENTS, *OBSERVABLES)
+#: Edges that are accounting or measurement identities: the mechanisms do not weight them
+#: (MRR is the sum of its changes, a reading measures its state), so they cannot be intervened on.
+STRUCTURAL_EDGES: Final = frozenset(
+    {
+        ("usage_depth", "active_users"),
+        ("payment_failure", "unrecovered_payment"),
+        ("payment_recovery", "unrecovered_payment"),
+        ("expansion", "mrr"),
+        ("downgrade", "mrr"),
+        ("mrr", "revenue"),
+        ("churn", "revenue"),
+        ("active_users", "obs_active_users"),
+        ("usage_depth", "obs_feature_depth_score"),
+    }
+)
+#: Edges whose weights the mechanisms read: every one can be scaled or cut.
+EDGE_TARGETS: Final = tuple((s, t) for s, t, _, _ in EDGES if (s, t) not in STRUCTURAL_EDGES)
 
 
 def measure_observables(graph: CausalGraph, health: Any) -> None:
