@@ -225,6 +225,10 @@ def test_canonical_forms() -> None:
     assert str(cut_edge("usage_depth", "churn")) == "cut(usage_depth->churn)"
     assert parse_intervention(" shift( x = -0.25 ) ") == Shift("x", -0.25)
     assert parse_interventions(["cut(a->b)", do("x", 1)]) == (CutEdge("a", "b"), Do("x", 1.0))
+    assert parse_interventions("do(x=2)") == (Do("x", 2.0),)
+    assert parse_interventions(None) == parse_interventions([]) == ()
+    with pytest.raises(ConfigError, match="finite"):
+        parse_interventions([Shift("x", float("nan"))])
 
 
 @pytest.mark.parametrize(

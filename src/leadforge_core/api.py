@@ -33,7 +33,7 @@ class Generator:
         override: str | Path | None = None,
         sets: Sequence[str] = (),
         host: PluginHost | None = None,
-        interventions: Iterable[Intervention | str] = (),
+        interventions: Iterable[Intervention | str] | None = (),
         **params: Any,
     ) -> Generator:
         """Resolve ``recipe`` (id or path) with keyword overrides.

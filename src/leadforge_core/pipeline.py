@@ -139,7 +139,7 @@ def plan(
     motif: str | None = None,
     params: Mapping[str, Any] | None = None,
     source: str = "command line",
-    interventions: Iterable[Intervention | str] = (),
+    interventions: Iterable[Intervention | str] | None = (),
 ) -> Plan:
     """Resolve a recipe and every config layer into a :class:`Plan`.
 

@@ -160,8 +160,13 @@ def parse_intervention(text: str) -> Intervention:
     raise ConfigError(f"intervention {text!r}: unknown kind {kind!r}; expected {_FORMS}")
 
 
-def parse_interventions(items: Iterable[Intervention | str]) -> tuple[Intervention, ...]:
-    """Interventions from objects or canonical strings, in order; checks values are finite."""
+def parse_interventions(
+    items: Iterable[Intervention | str] | None,
+) -> tuple[Intervention, ...]:
+    """Interventions from objects or canonical strings, in order; checks values are finite.
+    ``None`` and an empty list mean none."""
+    if items is None:
+        return ()
     if isinstance(items, str):
         items = [items]
     out: list[Intervention] = []
