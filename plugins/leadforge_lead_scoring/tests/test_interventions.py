@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 from leadforge_lead_scoring.world.graph import build_graph
-from worlds import RECIPE, generate
+from worlds import RECIPE, context, generate
 
 from leadforge_core.api import Generator
 from leadforge_core.causal import shift
@@ -123,3 +123,14 @@ def test_a_node_removed_by_rewiring_is_named_as_such() -> None:
     graph = build_graph("fit_dominant", np.random.default_rng(seed), 0.5)
     with pytest.raises(ConfigError, match="node lead_quality was removed by this world's rewiring"):
         graph.intervene(["do(lead_quality=1)"])
+
+
+def test_drivers_are_standardized_with_the_natural_worlds_moments() -> None:
+    """A shift survives standardization: the hazards see the driver moved by delta / sd."""
+    means = {}
+    for label, interventions in (("natural", []), ("shifted", ["shift(deal_propensity=+1)"])):
+        scheme, ctx = context(n_leads=1500, interventions=interventions)
+        world = scheme.build_world(ctx)
+        means[label] = float(np.mean(scheme.simulate(world, ctx).nodes["deal_propensity"]))
+    assert abs(means["natural"]) < 1e-4
+    assert means["shifted"] > 0.3

@@ -141,7 +141,8 @@ class MotifFamily:
 
     def apply(self, draft: GraphDraft, noise_scale: float = 1.0) -> None:
         """Scale node noise (``noise * factor * noise_scale``), add the family's edges, then
-        multiply edge weights and drop edges whose weight became 0."""
+        multiply edge weights and drop edges whose weight became 0. Records ``motif_family``
+        (and a non-empty ``story``) in the draft's attributes."""
         for name, spec in list(draft.nodes.items()):
             noise = spec.noise * self.node_noise.get(name, 1.0)
             draft.nodes[name] = attrs.evolve(spec, noise=noise * noise_scale)
@@ -154,7 +155,8 @@ class MotifFamily:
             else:
                 draft.edges[key] = attrs.evolve(edge, weight=w)
         draft.attributes.setdefault("motif_family", self.name)
-        draft.attributes.setdefault("story", self.story)
+        if self.story:
+            draft.attributes.setdefault("story", self.story)
 
 
 class Rewiring(Protocol):

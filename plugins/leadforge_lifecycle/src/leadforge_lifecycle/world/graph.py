@@ -168,7 +168,6 @@ def build_graph(motif: Motif, rng: np.random.Generator) -> CausalGraph:
         (EdgeSpec(s, t, base, optional=opt) for s, t, base, opt in EDGES),
     )
     draft.apply_motif(MotifFamily(str(motif), "", EDGE_MULTIPLIERS[motif]))
-    del draft.attributes["story"]
     draft.rewire(
         [JitterEdges(JITTER_SD, "exp_normal", "declared"), KeepOptionalEdges(OPTIONAL_KEEP)], rng
     )
