@@ -15,6 +15,7 @@ from worlds import RECIPE, context, generate
 from leadforge_core.api import Generator
 from leadforge_core.causal import shift
 from leadforge_core.errors import ConfigError
+from leadforge_core.progress import NullProgress
 
 N = 2000
 
@@ -110,8 +111,24 @@ def test_removing_an_edge_changes_the_data_and_is_recorded() -> None:
 def test_bad_interventions_fail_before_anything_is_simulated(
     interventions: list[str], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
-        Generator.from_recipe(RECIPE, n_leads=300, interventions=interventions).generate()
+    progress = PhaseLog()
+    with pytest.raises(ConfigError, match=message) as exc:
+        Generator.from_recipe(RECIPE, n_leads=300, interventions=interventions).generate(
+            progress=progress
+        )
+    assert "\n" not in str(exc.value)
+    assert "simulation" not in progress.started
+
+
+class PhaseLog(NullProgress):
+    """Remembers which pipeline phases started."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Any:
+        self.started.append(name)
+        return super().phase(name, total, unit)
 
 
 def test_a_node_removed_by_rewiring_is_named_as_such() -> None:
