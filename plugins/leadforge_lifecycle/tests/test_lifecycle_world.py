@@ -30,6 +30,11 @@ def test_every_sampled_graph_is_a_valid_dag(motif: Motif, seed: int) -> None:
     for u, v in graph.removed_edges:
         assert graph.edge(u, v) is None
         assert any(s == u and t == v and optional for s, t, _, optional in EDGES)
+    data = graph.to_json()
+    assert {(e["source"], e["target"]) for e in data["removed_edges"]} == set(graph.removed_edges)
+    assert all(n["description"] for n in data["nodes"])
+    if graph.removed_edges:
+        assert data["rewiring"][0].startswith("optional edges absent: ")
 
 
 def test_validation_rejects_a_cycle_and_a_caused_latent() -> None:

@@ -271,6 +271,12 @@ class KeepOptionalEdges:
         """Drop optional edges whose draw is not below ``p``."""
         keys = draft.edge_keys("declared")
         kept = rng.random(len(keys)) < self.p
-        for k, keep in zip(keys, kept, strict=True):
-            if draft.edges[k].optional and not keep:
-                draft.remove_edge(*k, reason="optional edge absent in this world")
+        dropped = [
+            k for k, keep in zip(keys, kept, strict=True) if draft.edges[k].optional and not keep
+        ]
+        for k in dropped:
+            draft.remove_edge(*k, reason="optional edge absent in this world")
+        if dropped:
+            draft.rewiring.append(
+                "optional edges absent: " + ", ".join(f"{u}->{v}" for u, v in dropped)
+            )

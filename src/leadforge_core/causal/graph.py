@@ -304,7 +304,7 @@ class CausalGraph:
 
     def to_json(self) -> dict[str, Any]:
         """The graph as JSON-ready data: attributes, rewiring notes, nodes and edges sorted by
-        name, and removed nodes. An intervened graph exports its intervened weights (a cut
+        name, and the nodes and edges this world's motif or rewiring removed (with why). An intervened graph exports its intervened weights (a cut
         edge is absent); the interventions themselves are recorded by the bundle manifest."""
         g = self._g
         out: dict[str, Any] = {
@@ -313,6 +313,10 @@ class CausalGraph:
             "nodes": [{"id": n, **g.nodes[n]} for n in sorted(g.nodes)],
             "edges": [{"source": u, "target": v, **g.edges[u, v]} for u, v in sorted(g.edges)],
             "removed_nodes": dict(sorted(self.removed_nodes.items())),
+            "removed_edges": [
+                {"source": u, "target": v, "reason": why}
+                for (u, v), why in sorted(self.removed_edges.items())
+            ],
         }
         return out
 

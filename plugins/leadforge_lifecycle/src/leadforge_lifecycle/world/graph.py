@@ -58,6 +58,29 @@ NODE_CATEGORY: dict[str, str] = {
     **dict.fromkeys(OBSERVABLES, "observable_feature_source"),
 }
 
+#: What each node means (exported with the graph).
+DESCRIPTIONS: Final[dict[str, str]] = {
+    "product_fit": "how well the product matches the customer's processes",
+    "adoption_velocity": "how fast usage spreads inside the customer",
+    "budget_stability": "ability to keep paying",
+    "champion_strength": "strength of the internal sponsor",
+    "organizational_stability": "stability of the customer's organisation",
+    "usage_depth": "depth of product usage (0 to 1), moving weekly toward its fit-driven level",
+    "active_users": "users active in a week",
+    "unrecovered_payment": "an open dunning episode",
+    "payment_failure": "a failed invoice payment",
+    "payment_recovery": "a failed payment recovered during dunning",
+    "expansion": "an upgrade of the subscription",
+    "downgrade": "a downgrade of the subscription",
+    "churn": "the customer leaves (anniversary non-renewal, cancellation or write-off)",
+    "mrr": "monthly recurring revenue",
+    "revenue": "revenue collected (the lifetime-value targets)",
+    "obs_active_users": "active users as measured in health_signals",
+    "obs_feature_depth_score": "feature depth score as measured in health_signals",
+    "obs_support_tickets": "support tickets counted in health_signals",
+    "obs_nps_score": "quarterly NPS survey answer in health_signals",
+}
+
 #: (source, target, base weight, optional). Optional edges may be absent in a world.
 EDGES: tuple[tuple[str, str, float, bool], ...] = (
     ("product_fit", "usage_depth", 1.0, False),
@@ -164,7 +187,10 @@ def measure_observables(graph: CausalGraph, health: Any) -> None:
 def build_graph(motif: Motif, rng: np.random.Generator) -> CausalGraph:
     """Sample one world's graph: motif emphasis, edge-strength jitter, optional edges."""
     draft = GraphDraft.from_specs(
-        (NodeSpec(node, category) for node, category in NODE_CATEGORY.items()),
+        (
+            NodeSpec(node, category, 0.0, DESCRIPTIONS[node])
+            for node, category in NODE_CATEGORY.items()
+        ),
         (EdgeSpec(s, t, base, optional=opt) for s, t, base, opt in EDGES),
     )
     draft.apply_motif(MotifFamily(str(motif), "", EDGE_MULTIPLIERS[motif]))
