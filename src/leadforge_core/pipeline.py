@@ -303,6 +303,10 @@ def execute(
             "version": p.recipe.header.version,
             "content_hash": p.recipe.content_hash,
             "origin": p.recipe.origin,
+            # What `leadforge evaluate` should measure at this difficulty (when declared).
+            **(
+                {"difficulty_bands": bands} if (bands := p.recipe.bands_for(cfg.difficulty)) else {}
+            ),
         },
         "seed": cfg.seed,
         "exposure_mode": str(cfg.mode),
