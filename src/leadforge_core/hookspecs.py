@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from leadforge_core.evaluate.metrics import ExtraMetric
     from leadforge_core.exporters.base import Exporter
     from leadforge_core.scheme import Scheme
 
@@ -51,5 +52,18 @@ def leadforge_register_exporters() -> list[type[Exporter]]:
     into an empty folder. A name already registered by another plugin (the core registers
     ``csv``, ``duckdb``, ``hf``, ``kaggle`` and ``teaching-csv`` through this same hook) is an
     error naming both distributions.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_evaluation_metrics(task_type: str) -> list[ExtraMetric]:
+    """Called by ``leadforge evaluate`` once per evaluated task, with the task's type
+    (``"binary"`` or ``"regression"``). Return the extra metrics to report for that type.
+
+    Each :class:`leadforge_core.evaluate.ExtraMetric` has a unique ``name`` and a function
+    ``fn(y_true, y_pred) -> float`` applied to the test split of every baseline (binary:
+    predicted probabilities of the positive class). Results appear under ``extra`` next to
+    the built-in metrics. Return an empty list for task types the plugin does not score.
     """
     raise NotImplementedError
