@@ -39,8 +39,11 @@ def model_rows(task: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     extra = sorted({k for v in task["models"].values() for m in v.values() for k in m["extra"]})
     header = ["model", "traps", *(HEADERS[c] for c in cols), *extra]
     rows = []
-    for variant, group in task["models"].items():
-        for name, m in group.items():
+    for variant in sorted(task["models"], key=lambda v: v != "without_traps"):
+        group = task["models"][variant]
+        order = [*(n for n in MODEL_NAMES if n in group), *sorted(set(group) - set(MODEL_NAMES))]
+        for name in order:
+            m = group[name]
             rows.append(
                 [
                     MODEL_NAMES.get(name, name),

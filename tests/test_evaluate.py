@@ -1,0 +1,393 @@
+"""`leadforge evaluate`: baselines from task declarations, deterministic numbers, stable JSON,
+the metrics hook, the oracle ceiling, the difficulty verdict and the CLI error contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+pytest.importorskip("sklearn")
+
+from leadforge_core import Generator, hookimpl, plugins
+from leadforge_core.cli.app import run
+from leadforge_core.errors import RecipeError
+from leadforge_core.evaluate import SCHEMA_VERSION, ExtraMetric, evaluate_bundle
+from leadforge_core.evaluate import metrics as M
+from leadforge_core.evaluate.audit import best_rule, time_order
+from leadforge_core.plugins import PluginHost, PluginRecord
+
+SCHEMES = {
+    "lead_scoring": ("leadforge_lead_scoring", "b2b_saas_procurement_v1", {"n_leads": 2500}),
+    "lifecycle": ("leadforge_lifecycle", "b2b_saas_ltv_v1", {"n_customers": 1200}),
+}
+MODES = ("student_public", "research_instructor")
+BINARY_KEYS = {"roc_auc", "pr_auc", "brier", "calibration_error", "calibration", "extra"}
+REGRESSION_KEYS = {
+    "spearman",
+    "gini",
+    "top_decile_capture",
+    "calibration_error",
+    "total_ratio",
+    "rmse",
+    "calibration",
+    "extra",
+}
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """One small bundle per installed built-in scheme and mode (generated once)."""
+    plugins.set_host(None)
+    out: dict[tuple[str, str], Path] = {}
+    root = tmp_path_factory.mktemp("eval")
+    for scheme, (package, recipe, size) in SCHEMES.items():
+        try:
+            __import__(package)
+        except ImportError:
+            continue
+        for mode in MODES:
+            bundle = Generator.from_recipe(recipe, seed=3, exposure_mode=mode, **size).generate(
+                timestamp="2026-01-01T00:00:00Z"
+            )
+            out[(scheme, mode)] = bundle.save(root / f"{scheme}_{mode}")
+    return out
+
+
+def _bundle(bundles: dict[tuple[str, str], Path], scheme: str, mode: str) -> Path:
+    if (scheme, mode) not in bundles:
+        pytest.skip(f"scheme {scheme} is not installed")
+    return bundles[(scheme, mode)]
+
+
+_REPORTS: dict[Path, dict[str, Any]] = {}
+
+
+def _report(path: Path) -> dict[str, Any]:
+    """The evaluation of an unchanged module bundle (computed once)."""
+    if path not in _REPORTS:
+        _REPORTS[path] = evaluate_bundle(path)
+    return _REPORTS[path]
+
+
+def _check_schema(report: dict[str, Any], task_names: list[str]) -> None:
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert set(report) == {"schema_version", "bundle", "tasks", "warnings", "verdict"}
+    assert set(report["bundle"]) == {
+        "path",
+        "scheme",
+        "recipe",
+        "seed",
+        "exposure_mode",
+        "difficulty",
+        "difficulty_bands",
+    }
+    assert sorted(report["tasks"]) == sorted(task_names)
+    assert set(report["verdict"]) == {"status", "outside", "giveaway_rules", "summary"}
+    for task in report["tasks"].values():
+        assert set(task) == {
+            "task_type",
+            "target",
+            "primary",
+            "features",
+            "target_summary",
+            "models",
+            "leakage_audit",
+            "oracle",
+            "verdict",
+        }
+        keys = BINARY_KEYS if task["task_type"] == "binary" else REGRESSION_KEYS
+        expected_models = {"dummy", "linear", "hgb"} | (
+            {"two_part"} if task["task_type"] == "regression" else set()
+        )
+        assert set(task["models"]) == {"without_traps", "with_traps"}
+        for variant in task["models"].values():
+            assert set(variant) == expected_models
+            for m in variant.values():
+                assert set(m) == keys
+                assert len(m["calibration"]) == 10
+                assert (
+                    sum(r["rows"] for r in m["calibration"])
+                    == task["target_summary"]["rows"]["test"]
+                )
+                for k in keys - {"calibration", "extra"}:
+                    assert m[k] is None or isinstance(m[k], float), k
+        audit = task["leakage_audit"]
+        assert set(audit) == {
+            "rules_target",
+            "best_rule",
+            "best_trap_rule",
+            "split_strategy",
+            "group_overlap",
+            "declared_grouping",
+            "time_order",
+            "traps",
+            "trap_effect",
+        }
+        assert audit["traps"], "both schemes declare a leakage trap"
+        assert set(audit["trap_effect"]) == expected_models
+        rule = audit["best_rule"]
+        assert rule is None or (rule["recall"] >= 0.05 and 0.0 <= rule["precision"] <= 1.0)
+        assert isinstance(task["oracle"]["available"], bool)
+        v = task["verdict"]
+        assert v["status"] in {"as declared", "outside declared bands", "no bands declared"}
+        assert v["summary"] and all(isinstance(s, str) for s in v["summary"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_evaluate_every_declared_task_deterministically(
+    bundles: dict[tuple[str, str], Path], scheme: str, mode: str
+) -> None:
+    path = _bundle(bundles, scheme, mode)
+    first = _report(path)
+    second = evaluate_bundle(path)
+    assert first == second
+    manifest = json.loads((path / "manifest.json").read_text())
+    _check_schema(first, list(manifest["tasks"]))
+    assert first["bundle"]["exposure_mode"] == mode
+    # The trap is a real leak: the primary task's model gains from it.
+    primary = next(t for t in first["tasks"].values() if t["primary"])
+    assert primary["leakage_audit"]["trap_effect"]["hgb"]["gain"] > 0.01
+    for task in first["tasks"].values():
+        hgb = task["models"]["without_traps"]["hgb"]
+        dummy = task["models"]["without_traps"]["dummy"]
+        if task["task_type"] == "binary":
+            assert dummy["roc_auc"] == 0.5
+            assert hgb["roc_auc"] > 0.6  # real signal, learned from the features
+        else:
+            assert dummy["spearman"] is None  # a constant prediction ranks nothing
+            assert hgb["spearman"] > 0.4
+        assert isinstance(task["leakage_audit"]["trap_effect"]["hgb"]["gain"], float)
+        if mode == "student_public":
+            assert not task["oracle"]["available"]
+            assert "public" in task["oracle"]["reason"]
+
+
+def test_lead_scoring_verdict_checks_declared_bands(
+    bundles: dict[tuple[str, str], Path],
+) -> None:
+    path = _bundle(bundles, "lead_scoring", "student_public")
+    report = _report(path)
+    task = report["tasks"]["converted_within_90_days"]
+    checks = {c["metric"]: c for c in task["verdict"]["checks"]}
+    assert {"prevalence", "roc_auc"} <= set(checks)
+    lo, hi = checks["roc_auc"]["band"]
+    measured = task["models"]["without_traps"]["hgb"]["roc_auc"]
+    assert checks["roc_auc"]["measured"] == measured
+    assert checks["roc_auc"]["status"] == (
+        "within" if lo <= measured <= hi else "below" if measured < lo else "above"
+    )
+    assert report["bundle"]["difficulty_bands"]["converted_within_90_days"]["roc_auc"] == [lo, hi]
+    assert task["leakage_audit"]["time_order"]["ordered"]  # the default split is temporal
+
+
+def test_verdict_reports_a_band_that_does_not_hold(
+    bundles: dict[tuple[str, str], Path], tmp_path: Path
+) -> None:
+    path = _bundle(bundles, "lead_scoring", "student_public")
+    copy = tmp_path / "b"
+    shutil.copytree(path, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["recipe"]["difficulty_bands"] = {"converted_within_90_days": {"roc_auc": [0.99, 1.0]}}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    report = evaluate_bundle(copy)
+    v = report["tasks"]["converted_within_90_days"]["verdict"]
+    assert v["status"] == "outside declared bands"
+    assert any("harder than declared" in s for s in v["summary"])
+    assert report["verdict"]["outside"] == ["converted_within_90_days"]
+
+
+def test_oracle_ceiling_from_per_row_truth(
+    bundles: dict[tuple[str, str], Path], tmp_path: Path
+) -> None:
+    """A task column in feature group hidden_truth (instructor only) feeds the ceiling."""
+    path = _bundle(bundles, "lead_scoring", "research_instructor")
+    plain = _report(path)["tasks"]["converted_within_90_days"]["oracle"]
+    assert not plain["available"] and "no per-row hidden truth" in plain["reason"]
+    copy = tmp_path / "b"
+    shutil.copytree(path, copy)
+    task_dir = copy / "tasks" / "converted_within_90_days"
+    rng = np.random.default_rng(0)
+    for split in ("train", "valid", "test"):
+        frame = pl.read_parquet(task_dir / f"{split}.parquet")
+        y = frame["converted_within_90_days"].cast(pl.Float64).to_numpy()
+        truth = 1 / (1 + np.exp(-(3 * y - 1.5 + rng.normal(0, 1, y.size))))
+        frame.with_columns(pl.Series("true_probability", truth)).write_parquet(
+            task_dir / f"{split}.parquet"
+        )
+    dictionary = pl.read_csv(copy / "feature_dictionary.csv", infer_schema=False)
+    row = {c: "" for c in dictionary.columns} | {
+        "feature_name": "true_probability",
+        "feature_group": "hidden_truth",
+        "leakage_risk": "false",
+        "available_in_public_mode": "false",
+    }
+    pl.concat([dictionary, pl.DataFrame([row])]).write_csv(copy / "feature_dictionary.csv")
+    task = evaluate_bundle(copy)["tasks"]["converted_within_90_days"]
+    oracle = task["oracle"]
+    assert oracle["available"] and oracle["columns"] == ["true_probability"]
+    baseline = task["models"]["without_traps"]["hgb"]["roc_auc"]
+    assert oracle["metrics"]["roc_auc"] > baseline
+    assert oracle["gap"] == pytest.approx(oracle["metrics"]["roc_auc"] - baseline, abs=1e-5)
+    assert task["features"]["hidden_truth"] == ["true_probability"]  # never a model input
+
+
+def test_cli_json_and_out(bundles: dict[tuple[str, str], Path], tmp_path: Path, capsys) -> None:
+    path = _bundle(bundles, "lifecycle", "student_public")
+    out = tmp_path / "report"
+    assert run(["evaluate", str(path), "--json", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "evaluation.json").read_text())
+    assert printed == _report(path)
+    md = (out / "evaluation.md").read_text()
+    assert md.startswith("# Evaluation of b2b_saas_ltv_v1")
+    assert "## ltv_revenue_730d (regression)" in md and "two-part (ZILN)" in md
+    assert run(["evaluate", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "churned_within_180d (binary, test split)" in text and "overall:" in text
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    return lines[0]
+
+
+def test_bad_bundle_path_is_one_line(tmp_path: Path, capsys) -> None:
+    assert run(["evaluate", str(tmp_path / "nope")]) == 2
+    assert "not a bundle folder" in _one_error_line(capsys)
+    (tmp_path / "empty").mkdir()
+    assert run(["evaluate", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
+    assert "manifest.json: file is missing" in _one_error_line(capsys)
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_extra_is_one_line(
+    bundles: dict[tuple[str, str], Path], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    path = _bundle(bundles, "lifecycle", "student_public")
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now raises ImportError
+    assert run(["evaluate", str(path)]) == 2
+    line = _one_error_line(capsys)
+    assert "scikit-learn" in line and "pip install 'leadforge-core[evaluate]'" in line
+
+
+class MetricsPlugin:
+    """A throwaway plugin adding one good and one broken metric to binary tasks."""
+
+    @hookimpl
+    def leadforge_evaluation_metrics(self, task_type: str) -> list[ExtraMetric]:
+        if task_type != "binary":
+            return []
+
+        def top_share(y: np.ndarray, pred: np.ndarray) -> float:
+            top = np.argsort(-pred, kind="stable")[: max(1, y.size // 5)]
+            return float(y[top].mean())
+
+        def broken(y: np.ndarray, pred: np.ndarray) -> float:
+            raise ValueError("boom")
+
+        return [
+            ExtraMetric("precision_at_top_20pct", top_share, "positive rate of the top fifth"),
+            ExtraMetric("broken", broken),
+        ]
+
+
+@pytest.fixture
+def metrics_host(toy_host: PluginHost) -> Iterator[PluginHost]:
+    record = toy_host.register(MetricsPlugin(), PluginRecord("metrics", "leadforge-metrics", "0"))
+    yield toy_host
+    toy_host.unregister(record)
+
+
+def test_plugin_metrics_hook(metrics_host: PluginHost, tmp_path: Path) -> None:
+    bundle = Generator.from_recipe(
+        "toy_shop_v1", host=metrics_host, n_customers=800, exposure_mode="research_instructor"
+    ).generate(timestamp=0)
+    path = bundle.save(tmp_path / "toy")
+    seen: list[str] = []
+    report = evaluate_bundle(path, host=metrics_host, warn=seen.append)
+    task = report["tasks"]["reorders_within_60_days"]
+    hgb = task["models"]["without_traps"]["hgb"]
+    test = pl.read_parquet(path / "tasks" / "reorders_within_60_days" / "test.parquet")
+    assert 0.0 <= hgb["extra"]["precision_at_top_20pct"] <= 1.0
+    assert hgb["extra"]["broken"] is None
+    dummy = task["models"]["without_traps"]["dummy"]["extra"]["precision_at_top_20pct"]
+    rate = test["reorders_within_60_days"].cast(pl.Float64).head(max(1, test.height // 5)).mean()
+    assert dummy == pytest.approx(rate, abs=1e-6)  # constant prediction: the first rows
+    assert any("'broken' failed: ValueError: boom" in w for w in seen)
+    assert report["warnings"] == sorted(set(report["warnings"]), key=report["warnings"].index)
+
+
+def test_recipe_difficulty_bands_reach_the_manifest(toy_host: PluginHost, tmp_path: Path) -> None:
+    recipe = tmp_path / "banded.yaml"
+    recipe.write_text(
+        "extends: toy_shop_v1\nid: banded_v1\ndifficulty_bands:\n  intro:\n"
+        "    reorders_within_60_days: {roc_auc: {min: 0.6, max: 0.9}}\n"
+    )
+    bundle = Generator.from_recipe(str(recipe), host=toy_host, difficulty="intro").generate(
+        timestamp=0
+    )
+    assert bundle.manifest["recipe"]["difficulty_bands"] == {
+        "reorders_within_60_days": {"roc_auc": [0.6, 0.9]}
+    }
+    other = Generator.from_recipe(str(recipe), host=toy_host, difficulty="advanced").generate(
+        timestamp=0
+    )
+    assert "difficulty_bands" not in other.manifest["recipe"]
+    recipe.write_text(
+        "extends: toy_shop_v1\nid: banded_v1\ndifficulty_bands:\n  brutal:\n"
+        "    reorders_within_60_days: {roc_auc: {min: 0.9, max: 0.6}}\n"
+    )
+    with pytest.raises(RecipeError, match="difficulty_bands"):
+        Generator.from_recipe(str(recipe), host=toy_host)
+
+
+def test_regression_metrics_on_known_values() -> None:
+    y = np.array([0.0, 0.0, 1.0, 2.0, 3.0, 10.0, 0.0, 5.0, 1.0, 4.0])
+    assert M.normalized_gini(y, y) == pytest.approx(1.0)
+    assert M.normalized_gini(y, -y) < 0
+    assert M.normalized_gini(y, np.ones_like(y)) is None
+    assert M.top_decile_capture(y, y) == pytest.approx(10.0 / y.sum())
+    assert M.spearman(y, y) == pytest.approx(1.0)
+    pred = np.arange(10.0)
+    stats = pytest.importorskip("scipy.stats")
+    assert M.spearman(y, pred) == pytest.approx(stats.spearmanr(y, pred).statistic)
+    table = M.calibration_table(y, pred)
+    assert [r["rows"] for r in table] == [1] * 10
+    assert table[-1]["mean_observed"] == 4.0 and table[-1]["mean_predicted"] == 9.0
+
+
+def test_binary_metrics_and_rules() -> None:
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    good = M.binary_metrics(y, np.array([0.1, 0.2, 0.8, 0.9]))
+    assert good["roc_auc"] == 1.0 and good["pr_auc"] == 1.0
+    assert good["brier"] == pytest.approx((0.01 + 0.04 + 0.04 + 0.01) / 4)
+    assert M.binary_metrics(np.zeros(4), np.full(4, 0.5))["roc_auc"] is None
+    frame = pl.DataFrame({"stage": ["a", "a", "b", "b", "b", None], "n": [1, 2, 3, 4, 5, 6]})
+    positive = np.array([False, False, True, True, False, True])
+    rule = best_rule(frame, positive, ["stage", "n"])
+    # Precision 1.0 at recall 1/3: n above its 90/95/99 % quantiles, or a missing stage; the
+    # tie goes to the lowest rule text.
+    assert rule == {
+        "rule": "n >= 5.5",
+        "precision": 1.0,
+        "recall": pytest.approx(1 / 3),
+        "support": 1,
+        "base_rate": 0.5,
+        "lift": 2.0,
+    }
+    order = time_order(
+        {"train": frame.head(2), "valid": frame.slice(2, 2), "test": frame.tail(2)}, "n"
+    )
+    assert order["ordered"] and not order["single_time"]
