@@ -189,6 +189,21 @@ def test_lead_scoring_verdict_checks_declared_bands(
     assert task["leakage_audit"]["time_order"]["ordered"]  # the default split is temporal
 
 
+def test_grouped_split_shares_no_declared_group(tmp_path: Path) -> None:
+    pytest.importorskip("leadforge_lead_scoring")
+    plugins.set_host(None)
+    bundle = Generator.from_recipe(
+        "b2b_saas_procurement_v1", seed=2, n_leads=2000, split={"strategy": "grouped"}
+    ).generate(timestamp=0)
+    task = evaluate_bundle(bundle.save(tmp_path / "g"))["tasks"]["converted_within_90_days"]
+    audit = task["leakage_audit"]
+    assert audit["split_strategy"] == "grouped" and audit["declared_grouping"] == "account_id"
+    overlap = {g["key"]: g for g in audit["group_overlap"]}
+    assert overlap["account_id"]["test_groups"] > 0
+    assert overlap["account_id"]["shared_groups"] == 0
+    assert not audit["time_order"]["ordered"]  # grouped rows span the whole window
+
+
 def test_verdict_reports_a_band_that_does_not_hold(
     bundles: dict[tuple[str, str], Path], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 MODEL_NAMES = {
@@ -96,7 +97,7 @@ def print_report(report: dict[str, Any], console: Console) -> None:
     """Print the evaluation as rich tables and short paragraphs."""
     b = report["bundle"]
     console.print(
-        f"[bold]{b['path']}[/]  scheme {b['scheme']}  recipe {b['recipe']}  seed {b['seed']}  "
+        f"[bold]{escape(str(b['path']))}[/]  scheme {b['scheme']}  recipe {b['recipe']}  seed {b['seed']}  "
         f"{b['exposure_mode']}  difficulty {b['difficulty']}"
     )
     for name, task in report["tasks"].items():
@@ -104,7 +105,7 @@ def print_report(report: dict[str, Any], console: Console) -> None:
             console.print(f"{name}: skipped ({task['skipped']})")
             continue
         header, rows = model_rows(task)
-        table = Table(title=f"{name} ({task['task_type']}, test split)")
+        table = Table(title=escape(f"{name} ({task['task_type']}, test split)"))
         for i, h in enumerate(header):
             table.add_column(h, justify="left" if i < 2 else "right")
         for row in rows:
