@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from leadforge_core.cli.output import emit_json, err, out
+from leadforge_core.cli.output import emit_json, out
 from leadforge_core.errors import BundleIOError
 
 BundleArg = Annotated[Path, typer.Argument(help="Bundle folder written by `leadforge generate`.")]
@@ -55,7 +55,7 @@ def evaluate_cmd(bundle: BundleArg, json_: JsonFlag = False, out_dir: OutOpt = N
 
     if out_dir is not None:
         _check_writable(out_dir)
-    report = evaluate_bundle(bundle, warn=lambda m: err.print(f"warning: {m}", markup=False))
+    report = evaluate_bundle(bundle)
     if out_dir is not None:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

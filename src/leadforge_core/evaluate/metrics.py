@@ -143,22 +143,8 @@ def regression_metrics(y: Array, pred: Array) -> dict[str, Any]:
 HEADLINE = {"binary": "roc_auc", "regression": "spearman"}
 
 
-def score(
-    task_type: str,
-    y: Array,
-    pred: Array,
-    extras: list[ExtraMetric],
-    on_error: Callable[[str], None] = lambda _: None,
-) -> dict[str, Any]:
-    """All built-in metrics of ``task_type`` plus plugin metrics under ``extra``; a plugin
-    metric that raises scores ``None`` and is reported through ``on_error``."""
+def score(task_type: str, y: Array, pred: Array, extras: list[ExtraMetric]) -> dict[str, Any]:
+    """All built-in metrics of ``task_type`` plus plugin metrics under ``extra``."""
     out = binary_metrics(y, pred) if task_type == "binary" else regression_metrics(y, pred)
-    extra: dict[str, float | None] = {}
-    for metric in extras:
-        try:
-            extra[metric.name] = _finite(float(metric.fn(y, pred)))
-        except Exception as exc:  # a plugin's bug must not stop the evaluation
-            on_error(f"evaluation metric {metric.name!r} failed: {type(exc).__name__}: {exc}")
-            extra[metric.name] = None
-    out["extra"] = extra
+    out["extra"] = {m.name: _finite(float(m.fn(y, pred))) for m in extras}
     return out

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import polars as pl
 
-from leadforge_core.errors import BundleIOError
+from leadforge_core.errors import BundleIOError, PluginError
 from leadforge_core.evaluate import audit, models
 from leadforge_core.evaluate.deps import require
 from leadforge_core.evaluate.metrics import HEADLINE, ExtraMetric, score
 from leadforge_core.evaluate.verdict import overall_verdict, task_verdict
-from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.validation.view import BundleReadError, BundleView
 
 #: Version of the evaluation JSON layout; bumped when a key changes meaning or disappears.
@@ -25,7 +26,6 @@ NON_FEATURES = {"identifier", "target", "hidden_truth"}
 #: probabilities); the core drops them from public bundles (``available_in_public_mode``).
 TRUTH_GROUP = "hidden_truth"
 SPLITS = ("train", "valid", "test")
-Warn = Callable[[str], None]
 
 
 def _round(value: Any) -> Any:
@@ -38,31 +38,40 @@ def _round(value: Any) -> Any:
     return value
 
 
-def extra_metrics(host: PluginHost, task_type: str, warn: Warn) -> list[ExtraMetric]:
-    """Metrics plugins add for ``task_type``; each plugin runs in its own error boundary."""
-    out: list[ExtraMetric] = []
-    names: set[str] = set()
-    for impl in host.pm.hook.leadforge_evaluation_metrics.get_hookimpls():
-        try:
-            result = impl.function(task_type=task_type)
-        except Exception as exc:
-            warn(f"plugin {impl.plugin_name} raised in leadforge_evaluation_metrics: {exc}")
-            continue
-        for metric in result if isinstance(result, list | tuple) else []:
+def extra_metrics(host: PluginHost, task_type: str) -> list[ExtraMetric]:
+    """Metrics plugins add for ``task_type``, sorted by name.
+
+    Each metric's function is wrapped so that an exception inside it is reported as that
+    plugin's bug (:class:`~leadforge_core.errors.PluginCrash`, exit 3).
+
+    Raises:
+        PluginError: a plugin returned something that is not an ``ExtraMetric``, or a name
+            another plugin already uses.
+        PluginCrash: a hook implementation raised.
+    """
+    out: dict[str, ExtraMetric] = {}
+    for record, result in host.call_hook("leadforge_evaluation_metrics", task_type=task_type):
+        for metric in result if isinstance(result, list | tuple) else [result]:
             if not isinstance(metric, ExtraMetric):
-                warn(f"plugin {impl.plugin_name} returned {metric!r}, not an ExtraMetric")
-            elif metric.name in names:
-                warn(f"plugin {impl.plugin_name}: metric {metric.name!r} is already defined")
-            else:
-                names.add(metric.name)
-                out.append(metric)
-    return sorted(out, key=lambda m: m.name)
+                raise PluginError(
+                    f"{record.label} returned {metric!r} from leadforge_evaluation_metrics, "
+                    "not an ExtraMetric"
+                )
+            if metric.name in out:
+                raise PluginError(
+                    f"{record.label} defines evaluation metric {metric.name!r}, "
+                    "which another plugin already defines"
+                )
+            out[metric.name] = attrs.evolve(metric, fn=_guarded(record, metric))
+    return [out[name] for name in sorted(out)]
 
 
-def _safe_score(
-    task_type: str, y: np.ndarray, pred: np.ndarray, extras: list[ExtraMetric], warn: Warn
-) -> dict[str, Any]:
-    return score(task_type, y, pred, extras, warn)
+def _guarded(record: PluginRecord, metric: ExtraMetric) -> Callable[[Any, Any], float]:
+    def fn(y: Any, pred: Any) -> float:
+        with plugin_code(record, f"evaluation metric {metric.name!r}"):
+            return float(metric.fn(y, pred))
+
+    return fn
 
 
 def _target(frame: pl.DataFrame, column: str, task_type: str) -> np.ndarray:
@@ -88,7 +97,6 @@ def evaluate_task(
     task: str,
     dictionary: pl.DataFrame,
     host: PluginHost,
-    warn: Warn,
 ) -> dict[str, Any]:
     """Baselines, leakage lesson, audit, oracle and verdict of one task."""
     tm = view.task_manifest(task)
@@ -117,7 +125,7 @@ def evaluate_task(
     fit = pl.concat([splits["train"], splits["valid"]], how="vertical_relaxed")
     test = splits["test"]
     y_fit, y_test = _target(fit, target, task_type), _target(test, target, task_type)
-    extras = extra_metrics(host, task_type, warn)
+    extras = extra_metrics(host, task_type)
     headline = HEADLINE[task_type]
 
     variants: dict[str, list[str]] = {"without_traps": clean}
@@ -128,7 +136,7 @@ def evaluate_task(
         d = models.design(fit, test, features)
         preds = models.fit_predict(d, y_fit, task_type)
         results[variant] = {
-            name: _safe_score(task_type, y_test, pred, extras, warn) for name, pred in preds.items()
+            name: score(task_type, y_test, pred, extras) for name, pred in preds.items()
         }
 
     lesson = {
@@ -184,7 +192,7 @@ def evaluate_task(
     else:
         d = models.design(fit, test, truth)
         pred = models.fit_oracle(d, y_fit, task_type)
-        ceiling = _safe_score(task_type, y_test, pred, [], warn)
+        ceiling = score(task_type, y_test, pred, [])
         base = results["without_traps"].get("hgb", results["without_traps"]["dummy"])[headline]
         oracle = {
             "available": True,
@@ -223,16 +231,13 @@ def evaluate_task(
     return out
 
 
-def evaluate_bundle(
-    path: str | Path, host: PluginHost | None = None, warn: Warn | None = None
-) -> dict[str, Any]:
+def evaluate_bundle(path: str | Path, host: PluginHost | None = None) -> dict[str, Any]:
     """Evaluate every task of the bundle at ``path``.
 
     Args:
         path: a bundle folder written by ``leadforge generate``.
         host: plugin host whose ``leadforge_evaluation_metrics`` hooks add metrics
             (default: the process-wide host).
-        warn: receives one line per plugin metric problem (default: collected only).
 
     Returns:
         One JSON-ready dict (``schema_version`` :data:`SCHEMA_VERSION`): bundle facts,
@@ -242,6 +247,7 @@ def evaluate_bundle(
     Raises:
         BundleIOError: the folder is not a readable bundle.
         MissingExtraError: scikit-learn is not installed.
+        PluginError, PluginCrash: a plugin's evaluation metric is invalid or raised.
     """
     bundle = Path(path)
     if not bundle.is_dir():
@@ -257,14 +263,6 @@ def evaluate_bundle(
     require("sklearn")
     require("scipy")
     host = host or get_host()
-    warnings: list[str] = []
-
-    def note(message: str) -> None:
-        if message not in warnings:
-            warnings.append(message)
-            if warn is not None:
-                warn(message)
-
     threadpoolctl = require("threadpoolctl")
     results: dict[str, Any] = {}
     # OpenMP threads in gradient boosting oversubscribe small or busy machines badly (ten
@@ -272,7 +270,7 @@ def evaluate_bundle(
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         for task in tasks:
             try:
-                results[task] = evaluate_task(view, task, dictionary, host, note)
+                results[task] = evaluate_task(view, task, dictionary, host)
             except BundleReadError as exc:
                 raise BundleIOError(f"cannot evaluate {bundle}: {exc}") from None
     recipe = manifest.get("recipe") or {}
@@ -288,7 +286,6 @@ def evaluate_bundle(
             "difficulty_bands": recipe.get("difficulty_bands") or {},
         },
         "tasks": results,
-        "warnings": warnings,
     }
     report["verdict"] = overall_verdict(report)
     rounded: dict[str, Any] = _round(report)
