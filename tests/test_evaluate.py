@@ -286,6 +286,19 @@ def test_bad_bundle_path_is_one_line(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_corrupt_split_is_one_line(
+    bundles: dict[tuple[str, str], Path], tmp_path: Path, capsys
+) -> None:
+    path = _bundle(bundles, "lead_scoring", "student_public")
+    copy = tmp_path / "b"
+    shutil.copytree(path, copy)
+    (copy / "tasks" / "converted_within_90_days" / "test.parquet").write_bytes(b"not parquet")
+    assert run(["evaluate", str(copy), "--json", "--out", str(tmp_path / "o")]) == 2
+    line = _one_error_line(capsys)
+    assert "tasks/converted_within_90_days/test.parquet: not readable as Parquet" in line
+    assert not (tmp_path / "o").exists()
+
+
 def test_missing_extra_is_one_line(
     bundles: dict[tuple[str, str], Path], monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
