@@ -13,7 +13,9 @@ import pluggy
 if TYPE_CHECKING:
     from leadforge_core.evaluate.metrics import ExtraMetric
     from leadforge_core.exporters.base import Exporter
+    from leadforge_core.report.model import ReportSection
     from leadforge_core.scheme import Scheme
+    from leadforge_core.validation.view import BundleView
 
 PROJECT = "leadforge"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -65,5 +67,20 @@ def leadforge_evaluation_metrics(task_type: str) -> list[ExtraMetric]:
     ``fn(y_true, y_pred) -> float`` applied to the test split of every baseline (binary:
     predicted probabilities of the positive class). Results appear under ``extra`` next to
     the built-in metrics. Return an empty list for task types the plugin does not score.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_report_sections(view: BundleView) -> list[ReportSection]:
+    """Called once per ``leadforge report`` for every plugin, with a read-only view of the
+    bundle being reported. Return the sections this plugin adds to the page (funnel,
+    cohorts, sources…) or an empty list for bundles it does not know (check ``view.scheme``).
+
+    Sections hold only aggregates (:mod:`leadforge_core.report.model`); the core draws them
+    and places them after the overview. A section whose ``key`` equals a generic section's
+    (``targets``, ``features``) replaces it. Read tables lazily with
+    :func:`leadforge_core.report.aggregate.scan_table`. For a public bundle, use only what the
+    bundle holds: it carries no hidden truth, so neither will the report.
     """
     raise NotImplementedError

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from leadforge_core import __version__
-from leadforge_core.cli import bundle_cmds, catalog, evaluate_cmd
+from leadforge_core.cli import bundle_cmds, catalog, evaluate_cmd, report_cmd
 from leadforge_core.cli.export_cmd import make_export
 from leadforge_core.cli.generate import make_generate
 from leadforge_core.cli.output import error_line
@@ -83,6 +83,7 @@ def build_app(host: PluginHost) -> typer.Typer:
     app.command("validate")(bundle_cmds.validate_cmd)
     app.command("export")(make_export(host))
     app.command("evaluate")(evaluate_cmd.evaluate_cmd)
+    app.command("report")(report_cmd.report_cmd)
     return app
 
 

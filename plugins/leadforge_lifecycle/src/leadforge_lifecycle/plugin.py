@@ -1,13 +1,18 @@
-"""pluggy hook implementations: the ``lifecycle`` scheme and its packaged recipe."""
+"""pluggy hook implementations: the ``lifecycle`` scheme, its packaged recipe and report sections."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadforge_core import Scheme, hookimpl
 from leadforge_lifecycle.scheme import LifecycleScheme
+
+if TYPE_CHECKING:
+    from leadforge_core.report.model import ReportSection
+    from leadforge_core.validation.view import BundleView
 
 
 @hookimpl
@@ -18,3 +23,10 @@ def leadforge_register_schemes() -> list[type[Scheme]]:
 @hookimpl
 def leadforge_register_recipes() -> list[Traversable | Path]:
     return [files("leadforge_lifecycle") / "recipes" / "b2b_saas_ltv_v1.yaml"]
+
+
+@hookimpl
+def leadforge_report_sections(view: BundleView) -> list[ReportSection]:
+    from leadforge_lifecycle.report import report_sections
+
+    return report_sections(view)

@@ -1,0 +1,272 @@
+"""Build a bundle's report: generic sections, plugin sections, optional evaluation, graph."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from leadforge_core import __version__
+from leadforge_core.errors import BundleIOError, LeadforgeError
+from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.report.generic import (
+    features_section,
+    graph_section,
+    overview_section,
+    targets_section,
+)
+from leadforge_core.report.model import DataTable, ReportSection
+from leadforge_core.validation.view import BundleReadError, BundleView
+
+HOOK = "leadforge_report_sections"
+
+
+@attrs.define
+class Report:
+    """Everything the page shows, before drawing.
+
+    ``notes`` lists what was left out and why (a plugin section that failed, evaluation
+    not available); they are printed in the page footer.
+    """
+
+    title: str
+    subtitle: str
+    mode: str
+    sections: list[ReportSection]
+    notes: list[str] = attrs.field(factory=list)
+    core_version: str = __version__
+
+    @property
+    def n_figures(self) -> int:
+        """Charts and diagrams on the page."""
+        return sum(s.n_figures for s in self.sections)
+
+
+@attrs.frozen
+class ReportResult:
+    """What ``write_report`` produced."""
+
+    path: Path
+    bytes: int
+    sections: int
+    figures: int
+    seconds: float
+    notes: tuple[str, ...]
+
+
+def plugin_sections(view: BundleView, host: PluginHost) -> tuple[list[ReportSection], list[str]]:
+    """Sections from every plugin's ``leadforge_report_sections`` hook, in plugin-name order.
+
+    Each plugin runs inside its own error boundary: an exception or a wrong return value
+    becomes a note (and a warning through the host) instead of failing the report.
+    """
+    sections: list[ReportSection] = []
+    notes: list[str] = []
+    impls = sorted(getattr(host.pm.hook, HOOK).get_hookimpls(), key=lambda i: i.plugin_name)
+    for impl in impls:
+        name = impl.plugin_name
+        try:
+            result = impl.function(view=view)
+        except BundleReadError as exc:
+            notes.append(f"sections of {name} skipped: {exc}")
+            continue
+        except Exception as exc:  # the error boundary: a plugin bug must not break the page
+            message = f"sections of {name} failed: {type(exc).__name__}: {exc}"
+            host.warn(message)
+            notes.append(message)
+            continue
+        if result is None:
+            continue
+        if not isinstance(result, list | tuple) or not all(
+            isinstance(s, ReportSection) for s in result
+        ):
+            message = f"sections of {name} ignored: {HOOK} must return a list of ReportSection"
+            host.warn(message)
+            notes.append(message)
+            continue
+        sections.extend(result)
+    return sections, notes
+
+
+def evaluation_available() -> str | None:
+    """``None`` when scores can be computed, else why not (module or scikit-learn missing)."""
+    if importlib.util.find_spec("sklearn") is None:
+        return "evaluation skipped: scikit-learn is not installed"
+    try:
+        spec = importlib.util.find_spec("leadforge_core.evaluate")
+    except ImportError:
+        spec = None
+    if spec is None:
+        return "evaluation skipped: leadforge_core.evaluate is not available"
+    return None
+
+
+def _score_rows(obj: Any, path: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """Flatten nested scores into (where, metric, value) rows."""
+    if hasattr(obj, "to_dict") and callable(obj.to_dict):
+        obj = obj.to_dict()
+    rows: list[tuple[str, str, str]] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, bool):
+                rows.append((" / ".join(path), str(k), str(v)))
+            elif isinstance(v, int | float):
+                rows.append((" / ".join(path), str(k), f"{v:.4g}"))
+            elif isinstance(v, str) and len(v) <= 60:
+                rows.append((" / ".join(path), str(k), v))
+            elif isinstance(v, dict | list) or hasattr(v, "to_dict"):
+                rows.extend(_score_rows(v, (*path, str(k))))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            label = str(v.get("name") or v.get("model") or i) if isinstance(v, dict) else str(i)
+            rows.extend(_score_rows(v, (*path, label)))
+    return rows
+
+
+def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | None]:
+    """Baseline scores from ``leadforge_core.evaluate`` when it and scikit-learn are present.
+
+    Returns the section, or ``None`` with the reason it was skipped.
+    """
+    reason = evaluation_available()
+    if reason is not None:
+        return None, reason
+    try:
+        module = importlib.import_module("leadforge_core.evaluate")
+    except Exception as exc:
+        return None, f"evaluation skipped: leadforge_core.evaluate failed to import ({exc})"
+    func = getattr(module, "evaluate_bundle", None)
+    if not callable(func):
+        return None, "evaluation skipped: leadforge_core.evaluate has no evaluate_bundle()"
+    try:
+        result = func(view.path)
+    except LeadforgeError as exc:
+        return None, f"evaluation skipped: {exc}"
+    rows = _score_rows(result)
+    if not rows:
+        return None, "evaluation skipped: no scores were returned"
+    section = ReportSection(
+        "evaluation",
+        "Evaluation",
+        [DataTable(["task / model", "metric", "value"], rows, numeric=["value"])],
+        lead="Baseline scores computed by leadforge evaluate on this bundle's splits.",
+    )
+    return section, None
+
+
+def _merge(generic: list[ReportSection | None], extra: list[ReportSection]) -> list[ReportSection]:
+    """Overview first, then plugin sections, then the generic rest; equal keys: later wins."""
+    base = [s for s in generic if s is not None]
+    head, tail = base[:1], base[1:]
+    replaced = {s.key for s in extra}
+    ordered = head + extra + [s for s in tail if s.key not in replaced]
+    seen: dict[str, int] = {}
+    out: list[ReportSection] = []
+    for s in ordered:
+        if s.key in seen:
+            out[seen[s.key]] = s
+        else:
+            seen[s.key] = len(out)
+            out.append(s)
+    return out
+
+
+def build_report(
+    bundle: str | Path, host: PluginHost | None = None, evaluate: bool = True
+) -> Report:
+    """Read a bundle and compute every section of its report (no drawing yet).
+
+    Args:
+        bundle: a bundle folder written by ``leadforge generate``.
+        host: the plugin host whose ``leadforge_report_sections`` hooks contribute
+            (default: the process-wide host).
+        evaluate: add baseline scores when ``leadforge_core.evaluate`` and scikit-learn exist.
+
+    Raises:
+        BundleIOError: the folder is not a readable bundle.
+    """
+    path = Path(bundle)
+    if not path.is_dir():
+        raise BundleIOError(f"not a bundle folder: {path}")
+    view = BundleView(path)
+    host = host or get_host()
+    try:
+        m = view.manifest
+        mode = view.mode.value
+        overview = overview_section(view)
+        extra, notes = plugin_sections(view, host)
+        generic: list[ReportSection | None] = [
+            overview,
+            targets_section(view),
+            features_section(view),
+        ]
+        if evaluate:
+            ev, why = evaluation_section(view)
+            generic.append(ev)
+            if why:
+                notes.append(why)
+        generic.append(graph_section(view))
+    except BundleReadError as exc:
+        raise BundleIOError(f"cannot report on {path}: {exc}") from None
+    recipe = m.get("recipe") or {}
+    title = str(recipe.get("title") or recipe.get("id") or m.get("scheme") or path.name)
+    subtitle = (
+        f"recipe {recipe.get('id', '?')} · scheme {m.get('scheme', '?')} · seed "
+        f"{m.get('seed', '?')} · {m.get('difficulty', '?')} · generated {m.get('generated_at', '?')}"
+    )
+    return Report(title, subtitle, mode, _merge(generic, extra), notes)
+
+
+def write_report(
+    bundle: str | Path,
+    out: str | Path,
+    force: bool = False,
+    host: PluginHost | None = None,
+    evaluate: bool = True,
+) -> ReportResult:
+    """Build the report of ``bundle`` and write it to ``out`` as one HTML file.
+
+    The file is written next to ``out`` under a temporary name and renamed into place, so a
+    failure leaves nothing behind. An existing ``out`` is refused unless ``force``.
+
+    Raises:
+        BundleIOError: bad bundle, existing output without ``force``, unwritable place.
+        ReportDependencyError: matplotlib (the ``report`` extra) is missing.
+    """
+    from leadforge_core.report.html import render_html
+    from leadforge_core.report.svg import check_available
+
+    started = time.perf_counter()
+    target = Path(out)
+    if target.is_dir():
+        raise BundleIOError(f"{target} is a folder; give a file name such as report.html")
+    if target.exists() and not force:
+        raise BundleIOError(f"{target} already exists (use --force to replace it)")
+    if not target.parent.exists() or not os.access(target.parent, os.W_OK):
+        raise BundleIOError(f"cannot write to {target.parent}: folder missing or read-only")
+    check_available()
+    report = build_report(bundle, host, evaluate=evaluate)
+    data = render_html(report).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return ReportResult(
+        target,
+        len(data),
+        len(report.sections),
+        report.n_figures,
+        time.perf_counter() - started,
+        tuple(report.notes),
+    )

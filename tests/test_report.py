@@ -1,0 +1,257 @@
+"""`leadforge report` on the toy scheme: generic sections, the section hook, the CLI contract."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from leadforge_core import Generator, hookimpl
+from leadforge_core.cli.app import run
+from leadforge_core.plugins import PluginHost, PluginRecord
+from leadforge_core.report import (
+    Chart,
+    ChartKind,
+    DataTable,
+    Note,
+    ReportSection,
+    Series,
+    build_report,
+    write_report,
+)
+from leadforge_core.report.aggregate import counts_by_period, scan_table
+from leadforge_core.validation.view import BundleView
+
+
+def _gen(host: PluginHost, out: Path, mode: str = "student_public") -> Path:
+    Generator.from_recipe("toy_shop_v1", host=host, seed=3, exposure_mode=mode).generate(
+        timestamp="2026-01-01T00:00:00Z"
+    ).save(out)
+    return out
+
+
+@pytest.fixture
+def toy_bundle(toy_host: PluginHost, tmp_path: Path) -> Path:
+    return _gen(toy_host, tmp_path / "bundle")
+
+
+class SignupPlugin:
+    """A throwaway plugin adding one section to toy bundles."""
+
+    @hookimpl
+    def leadforge_report_sections(self, view: BundleView) -> list[ReportSection]:
+        if view.scheme != "toy_shop":
+            return []
+        weeks, counts = counts_by_period(scan_table(view, "customers"), "signup_at", "1w")
+        return [
+            ReportSection(
+                "signups",
+                "Signups per week",
+                [
+                    Chart("Signups", ChartKind.LINE, weeks, [Series("customers", counts)]),
+                    Note("toy signups section"),
+                ],
+            )
+        ]
+
+
+class BrokenPlugin:
+    @hookimpl
+    def leadforge_report_sections(self, view: BundleView) -> list[ReportSection]:
+        raise RuntimeError("kaboom")
+
+
+class TargetsOverride:
+    @hookimpl
+    def leadforge_report_sections(self, view: BundleView) -> list[ReportSection]:
+        return [ReportSection("targets", "Custom targets", [DataTable(["a"], [["1"]])])]
+
+
+def _register(host: PluginHost, plugin: object, name: str) -> PluginRecord:
+    return host.register(plugin, PluginRecord(name, f"leadforge-{name}", "0.0"))
+
+
+def test_generic_sections_come_from_declarations(toy_host: PluginHost, toy_bundle: Path) -> None:
+    report = build_report(toy_bundle, toy_host, evaluate=False)
+    keys = [s.key for s in report.sections]
+    assert keys == ["overview", "targets", "features"]
+    targets = next(s for s in report.sections if s.key == "targets")
+    chart = next(b for b in targets.blocks if isinstance(b, Chart))
+    assert chart.categories == ("train", "valid", "test")
+    assert chart.series[0].name == "reorders_within_60_days"
+    view = BundleView(toy_bundle)
+    tm = view.task_manifest("reorders_within_60_days")
+    for split, value in zip(chart.categories, chart.series[0].values, strict=True):
+        assert value == pytest.approx(tm["splits"][split]["prevalence"], abs=1e-6)
+    table = next(b for b in targets.blocks if isinstance(b, DataTable))
+    assert [r[2] for r in table.rows] == [
+        f"{tm['splits'][s]['rows']:,}" for s in ("train", "valid", "test")
+    ]
+
+
+def test_plugin_section_is_drawn_after_the_overview(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path
+) -> None:
+    _register(toy_host, SignupPlugin(), "signups")
+    result = write_report(toy_bundle, tmp_path / "r.html", host=toy_host, evaluate=False)
+    html = result.path.read_text(encoding="utf-8")
+    assert html.index('id="overview"') < html.index('id="signups"') < html.index('id="targets"')
+    assert "toy signups section" in html
+    # every chart is one <figure class="chart"> holding one inline <svg>
+    assert html.count('<figure class="chart') == result.figures == html.count("<svg ")
+    assert result.figures == 3  # signups, positive rate, features per group
+
+
+def test_a_failing_plugin_becomes_a_note(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path, warnings_seen: list[str]
+) -> None:
+    _register(toy_host, BrokenPlugin(), "broken")
+    _register(toy_host, SignupPlugin(), "signups")
+    result = write_report(toy_bundle, tmp_path / "r.html", host=toy_host, evaluate=False)
+    html = result.path.read_text(encoding="utf-8")
+    assert 'id="signups"' in html
+    assert any("leadforge-broken" in n and "kaboom" in n for n in result.notes)
+    assert "kaboom" in html and any("kaboom" in w for w in warnings_seen)
+
+
+def test_a_plugin_section_replaces_a_generic_one_by_key(
+    toy_host: PluginHost, toy_bundle: Path
+) -> None:
+    _register(toy_host, TargetsOverride(), "override")
+    report = build_report(toy_bundle, toy_host, evaluate=False)
+    titles = [s.title for s in report.sections]
+    assert titles.count("Custom targets") == 1 and "Targets" not in titles
+
+
+def test_report_is_deterministic_and_offline(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path
+) -> None:
+    a = write_report(toy_bundle, tmp_path / "a.html", host=toy_host, evaluate=False)
+    b = write_report(toy_bundle, tmp_path / "b.html", host=toy_host, evaluate=False)
+    data = a.path.read_bytes()
+    assert data == b.path.read_bytes()
+    html = data.decode("utf-8")
+    for needle in ("<script", "<link", "<img", "<iframe", "@import", "src=", "@font-face"):
+        assert needle not in html
+    # the only URLs are XML namespace names, which browsers never fetch
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "@media print" in html
+
+
+def test_public_toy_report_hides_the_motif(toy_host: PluginHost, tmp_path: Path) -> None:
+    inst = _gen(toy_host, tmp_path / "inst", "research_instructor")
+    motif = BundleView(inst).manifest["scheme_details"]["motif_family"]
+    pub = _gen(toy_host, tmp_path / "pub", "student_public")
+    html = write_report(pub, tmp_path / "r.html", host=toy_host, evaluate=False).path.read_text()
+    assert motif not in html
+
+
+def test_cli_writes_and_refuses_to_overwrite(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "page.html"
+    assert run(["report", str(toy_bundle), "-o", str(out), "--no-evaluate"]) == 0
+    assert out.is_file() and "wrote" in capsys.readouterr().out
+    before = out.read_bytes()
+    assert run(["report", str(toy_bundle), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err and "Traceback" not in err
+    assert out.read_bytes() == before
+    assert run(["report", str(toy_bundle), "-o", str(out), "--force", "--json"]) == 0
+    assert '"figures": 2' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing", "not a bundle folder"),
+        ("corrupt", "cannot report on"),
+        ("outdir", "is a folder"),
+        ("nodir", "cannot write to"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(
+    toy_host: PluginHost,
+    toy_bundle: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    message: str,
+) -> None:
+    bundle, out = toy_bundle, tmp_path / "out" / "r.html"
+    (tmp_path / "out").mkdir()
+    if case == "missing":
+        bundle = tmp_path / "nope"
+    elif case == "corrupt":
+        (toy_bundle / "manifest.json").write_text("{not json")
+    elif case == "outdir":
+        out = tmp_path / "out"
+    elif case == "nodir":
+        out = tmp_path / "absent" / "r.html"
+    assert run(["report", str(bundle), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_missing_plotting_extra_is_one_line(
+    toy_host: PluginHost,
+    toy_bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    assert run(["report", str(toy_bundle), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: leadforge report needs matplotlib: pip install 'leadforge-core[report]'\n"
+    assert not (tmp_path / "r.html").exists()
+
+
+def _fake_evaluate(monkeypatch: pytest.MonkeyPatch, func: object) -> None:
+    module = types.ModuleType("leadforge_core.evaluate")
+    module.__spec__ = importlib.machinery.ModuleSpec("leadforge_core.evaluate", None)
+    if func is not None:
+        module.evaluate_bundle = func  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "leadforge_core.evaluate", module)
+
+
+def test_evaluation_section_when_the_module_exists(
+    toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("sklearn")
+    seen: list[Path] = []
+
+    def evaluate_bundle(path: Path) -> dict[str, object]:
+        seen.append(Path(path))
+        return {"reorders_within_60_days": {"logistic": {"roc_auc": 0.71234, "log_loss": 0.5}}}
+
+    _fake_evaluate(monkeypatch, evaluate_bundle)
+    report = build_report(toy_bundle, toy_host)
+    assert seen == [toy_bundle]
+    section = next(s for s in report.sections if s.key == "evaluation")
+    table = section.blocks[0]
+    assert isinstance(table, DataTable)
+    assert ("reorders_within_60_days / logistic", "roc_auc", "0.7123") in table.rows
+
+
+def test_evaluation_is_skipped_cleanly(
+    toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_evaluate(monkeypatch, None)  # a module without evaluate_bundle
+    report = build_report(toy_bundle, toy_host)
+    assert "evaluation" not in [s.key for s in report.sections]
+    assert any(n.startswith("evaluation skipped") for n in report.notes)
+
+
+def test_chart_rejects_misaligned_series() -> None:
+    with pytest.raises(ValueError, match="2 values for 3 categories"):
+        Chart("x", ChartKind.BAR, ["a", "b", "c"], [Series("s", [1, 2])])
