@@ -101,8 +101,11 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def open_page(html: Path, expressions: dict[str, str], width: int = 1280) -> PageResult:
-    """Load ``html`` in headless Chromium and evaluate ``expressions`` (name → JS)."""
+def open_page(
+    html: Path, expressions: dict[str, str], width: int = 1280, pdf: bool = False
+) -> PageResult:
+    """Load ``html`` in headless Chromium and evaluate ``expressions`` (name → JS); take a
+    screenshot of the first screen and, with ``pdf``, print the page."""
     exe = chromium_path()
     if exe is None:
         raise RuntimeError("chromium is not installed")
@@ -130,7 +133,7 @@ def open_page(html: Path, expressions: dict[str, str], width: int = 1280) -> Pag
                 cdp.call(
                     "Emulation.setDeviceMetricsOverride",
                     width=width,
-                    height=900,
+                    height=1000,
                     deviceScaleFactor=1,
                     mobile=False,
                 )
@@ -143,8 +146,8 @@ def open_page(html: Path, expressions: dict[str, str], width: int = 1280) -> Pag
                     ].get("value")
                     for name, js in expressions.items()
                 }
-                shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-                pdf = cdp.call("Page.printToPDF", printBackground=False)
+                shot = cdp.call("Page.captureScreenshot", format="png")
+                printed = cdp.call("Page.printToPDF") if pdf else {"data": ""}
                 time.sleep(0.2)
                 cdp.call("Runtime.evaluate", expression="1")  # drain late console events
                 errors = _errors(cdp.events)
@@ -157,4 +160,6 @@ def open_page(html: Path, expressions: dict[str, str], width: int = 1280) -> Pag
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return PageResult(errors, values, base64.b64decode(shot["data"]), base64.b64decode(pdf["data"]))
+    return PageResult(
+        errors, values, base64.b64decode(shot["data"]), base64.b64decode(printed["data"])
+    )

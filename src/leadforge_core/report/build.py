@@ -100,7 +100,7 @@ def evaluation_available() -> str | None:
         return "evaluation skipped: scikit-learn is not installed"
     try:
         spec = importlib.util.find_spec("leadforge_core.evaluate")
-    except ImportError:
+    except (ImportError, ValueError):  # ValueError: in sys.modules without a spec
         spec = None
     if spec is None:
         return "evaluation skipped: leadforge_core.evaluate is not available"
