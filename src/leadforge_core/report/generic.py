@@ -104,7 +104,11 @@ def overview_section(view: BundleView) -> ReportSection:
                 "and hidden truth is withheld (" + "; ".join(map(str, redactions)) + ")."
             )
         )
-    lead = str(recipe.get("title") or "")
+    total = sum(int(e.get("rows", 0)) for e in tables.values())
+    lead = (
+        f"{len(tables)} tables holding {total:,} rows; {len(task_rows)} prediction "
+        f"task{'s' if len(task_rows) != 1 else ''}."
+    )
     return ReportSection("overview", "Overview", blocks, lead=lead)
 
 
