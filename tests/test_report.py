@@ -159,11 +159,13 @@ def test_cli_writes_and_refuses_to_overwrite(
     assert run(["report", str(toy_bundle), "-o", str(out), "--no-evaluate"]) == 0
     assert out.is_file() and "wrote" in capsys.readouterr().out
     before = out.read_bytes()
-    assert run(["report", str(toy_bundle), "-o", str(out)]) == 2
+    assert run(["report", str(toy_bundle), "-o", str(out), "--no-evaluate"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "already exists" in err and "Traceback" not in err
     assert out.read_bytes() == before
-    assert run(["report", str(toy_bundle), "-o", str(out), "--force", "--json"]) == 0
+    assert (
+        run(["report", str(toy_bundle), "-o", str(out), "--force", "--json", "--no-evaluate"]) == 0
+    )
     assert '"figures": 2' in capsys.readouterr().out
 
 
@@ -241,6 +243,62 @@ def test_evaluation_section_when_the_module_exists(
     table = section.blocks[0]
     assert isinstance(table, DataTable)
     assert ("reorders_within_60_days / logistic", "roc_auc", "0.7123") in table.rows
+
+
+def test_evaluation_section_of_the_evaluate_result_shape(
+    toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("sklearn")
+    task = {
+        "task_type": "binary",
+        "models": {
+            "without_traps": {
+                "dummy": {"roc_auc": 0.5, "brier": 0.2, "extra": {}},
+                "hgb": {"roc_auc": 0.74, "brier": 0.15, "extra": {}},
+            },
+            "with_traps": {
+                "dummy": {"roc_auc": 0.5, "brier": 0.2, "extra": {}},
+                "hgb": {"roc_auc": 0.93, "brier": 0.08, "extra": {}},
+            },
+        },
+        "verdict": {
+            "status": "ok",
+            "strength": "moderate",
+            "headline": {"metric": "roc_auc"},
+            "summary": ["hgb beats the prior."],
+        },
+    }
+    result = {
+        "tasks": {"reorders_within_60_days": task, "other": {"skipped": "no rows"}},
+        "verdict": {"status": "ok", "summary": []},
+    }
+    _fake_evaluate(monkeypatch, lambda path: result)
+    report = build_report(toy_bundle, toy_host)
+    section = next(s for s in report.sections if s.key == "evaluation")
+    chart = next(b for b in section.blocks if isinstance(b, Chart))
+    assert chart.categories == ("dummy", "hgb")
+    assert [s.name for s in chart.series] == ["without traps", "with traps"]
+    assert chart.series[1].values == (0.5, 0.93)
+    table = next(b for b in section.blocks if isinstance(b, DataTable))
+    assert table.columns == ("model", "variant", "brier", "roc_auc")
+    assert ("hgb", "with traps", "0.080", "0.930") in table.rows
+    notes = [b.text for b in section.blocks if isinstance(b, Note)]
+    assert any("other: evaluation skipped (no rows)" in n for n in notes)
+    assert any("verdict ok (moderate)" in n for n in notes)
+
+
+def test_a_failing_evaluation_does_not_break_the_report(
+    toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("sklearn")
+
+    def evaluate_bundle(path: Path) -> None:
+        raise ZeroDivisionError("tiny split")
+
+    _fake_evaluate(monkeypatch, evaluate_bundle)
+    report = build_report(toy_bundle, toy_host)
+    assert "evaluation" not in [s.key for s in report.sections]
+    assert "evaluation failed: ZeroDivisionError: tiny split" in report.notes
 
 
 def test_evaluation_is_skipped_cleanly(

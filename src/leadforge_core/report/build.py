@@ -21,7 +21,16 @@ from leadforge_core.report.generic import (
     overview_section,
     targets_section,
 )
-from leadforge_core.report.model import DataTable, ReportSection
+from leadforge_core.report.model import (
+    Block,
+    Chart,
+    ChartKind,
+    DataTable,
+    Note,
+    ReportSection,
+    Series,
+    ValueFormat,
+)
 from leadforge_core.validation.view import BundleReadError, BundleView
 
 HOOK = "leadforge_report_sections"
@@ -129,10 +138,96 @@ def _score_rows(obj: Any, path: tuple[str, ...] = ()) -> list[tuple[str, str, st
     return rows
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _task_scores(name: str, task: dict[str, Any]) -> list[Block]:
+    """Blocks for one task of a ``leadforge evaluate`` result: headline chart, metric table,
+    verdict."""
+    if "skipped" in task:
+        return [Note(f"{name}: evaluation skipped ({task['skipped']}).")]
+    models = task.get("models") or {}
+    variants = sorted(models, key=lambda v: (v != "without_traps", v))
+    names = sorted({n for v in variants for n in models[v]})
+    verdict = task.get("verdict") or {}
+    headline = str(
+        (verdict.get("headline") or {}).get("metric")
+        or ("roc_auc" if task.get("task_type") == "binary" else "gini")
+    )
+    metrics = sorted(
+        {k for v in variants for m in models[v].values() for k, x in m.items() if _scalar(x)}
+    )
+    blocks: list[Block] = []
+    if names and variants:
+        blocks.append(
+            Chart(
+                f"{name}: {headline} on the test split",
+                ChartKind.HBAR,
+                names,
+                [
+                    Series(
+                        v.replace("_", " "),
+                        [
+                            float(x) if _scalar(x := models[v].get(n, {}).get(headline)) else None
+                            for n in names
+                        ],
+                    )
+                    for v in variants
+                ],
+                y_label=headline,
+                value_format=ValueFormat.NUMBER,
+                caption="Baselines fitted on the train split and scored on the test split, "
+                "without and with the declared leakage traps.",
+            )
+        )
+    rows = [
+        (
+            n,
+            v.replace("_", " "),
+            *(
+                f"{m[k]:.3f}" if _scalar(m.get(k)) else "—"
+                for k in metrics
+                for m in [models[v].get(n, {})]
+            ),
+        )
+        for v in variants
+        for n in names
+        if n in models[v]
+    ]
+    if rows:
+        blocks.append(
+            DataTable(["model", "variant", *metrics], rows, numeric=metrics, caption=name)
+        )
+    if verdict.get("status"):
+        summary = " ".join(str(x) for x in verdict.get("summary") or [])
+        strength = f" ({verdict['strength']})" if verdict.get("strength") else ""
+        blocks.append(Note(f"{name}: verdict {verdict['status']}{strength}. {summary}".strip()))
+    return blocks
+
+
+def _score_blocks(result: Any) -> list[Block]:
+    """Blocks for an evaluation result: the ``leadforge evaluate`` shape (``tasks`` of
+    ``models`` per variant), or any nested mapping of numbers as one flat table."""
+    tasks = result.get("tasks") if isinstance(result, dict) else None
+    if isinstance(tasks, dict) and tasks and all(isinstance(t, dict) for t in tasks.values()):
+        blocks: list[Block] = []
+        for name, task in tasks.items():
+            blocks.extend(_task_scores(str(name), task))
+        overall = result.get("verdict") if isinstance(result, dict) else None
+        if isinstance(overall, dict) and overall.get("status"):
+            summary = " ".join(str(x) for x in overall.get("summary") or [])
+            blocks.append(Note(f"Overall: {overall['status']}. {summary}".strip()))
+        return blocks
+    rows = _score_rows(result)
+    return [DataTable(["task / model", "metric", "value"], rows, numeric=["value"])] if rows else []
+
+
 def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | None]:
     """Baseline scores from ``leadforge_core.evaluate`` when it and scikit-learn are present.
 
-    Returns the section, or ``None`` with the reason it was skipped.
+    Returns the section, or ``None`` with the reason it was skipped. A failing evaluation
+    never breaks the report: it becomes the reason.
     """
     reason = evaluation_available()
     if reason is not None:
@@ -148,13 +243,15 @@ def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | No
         result = func(view.path)
     except LeadforgeError as exc:
         return None, f"evaluation skipped: {exc}"
-    rows = _score_rows(result)
-    if not rows:
+    except Exception as exc:  # optional section: report the failure, keep the page
+        return None, f"evaluation failed: {type(exc).__name__}: {exc}"
+    blocks = _score_blocks(result)
+    if not blocks:
         return None, "evaluation skipped: no scores were returned"
     section = ReportSection(
         "evaluation",
         "Evaluation",
-        [DataTable(["task / model", "metric", "value"], rows, numeric=["value"])],
+        blocks,
         lead="Baseline scores computed by leadforge evaluate on this bundle's splits.",
     )
     return section, None
