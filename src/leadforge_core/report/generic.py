@@ -450,11 +450,17 @@ def graph_section(view: BundleView) -> ReportSection | None:
     )
     story = str(attributes.get("story") or "")
     facts = [("motif family", motif or "—"), ("nodes", len(nodes)), ("edges", len(edges))]
-    for key in ("rewiring", "bottleneck_stage", "channel_target"):
-        if attributes.get(key):
+    rewiring = graph.get("rewiring") or attributes.get("rewiring")
+    if isinstance(rewiring, list):
+        rewiring = "; ".join(str(r) for r in rewiring)
+    if rewiring:
+        facts.append(("rewiring", str(rewiring)))
+    for key in ("bottleneck_stage", "channel_target"):
+        if isinstance(attributes.get(key), str | int | float) and attributes.get(key):
             facts.append((key.replace("_", " "), attributes[key]))
+    with_form = any(e.form for e in edges)
     edge_rows = [
-        (e.source, e.target, f"{e.weight:+.3f}", e.form)
+        (e.source, e.target, f"{e.weight:+.3f}", *((e.form,) if with_form else ()))
         for e in sorted(edges, key=lambda e: (-abs(e.weight), e.source, e.target))
     ]
     blocks: list[Any] = [KeyFacts(facts)]
@@ -466,12 +472,11 @@ def graph_section(view: BundleView) -> ReportSection | None:
             nodes,
             edges,
             motif=motif,
-            caption="Layered from causes (left) to outcomes (right); line width is the edge "
-            "weight, blue raises and red lowers its target; the strongest edges carry their "
-            "weight.",
+            caption="Layered from causes (left) to outcomes (right); line width is the size of "
+            "the edge weight, negative weights are red; the strongest edges carry their weight.",
         ),
         DataTable(
-            ["source", "target", "weight", "form"],
+            ["source", "target", "weight", *(["form"] if with_form else [])],
             edge_rows,
             caption="Edges, strongest first.",
             numeric=["weight"],

@@ -80,6 +80,8 @@ footer ul { padding-left:18px; }
   main, footer { max-width:none; padding:10px 0 0; }
   section.report-section { border:none; padding:0; margin:0 0 14px; break-before:auto; }
   section.report-section > h2 { break-after:avoid; page-break-after:avoid; border-bottom:1px solid var(--line); }
+  section.report-section > p.lead { break-after:avoid; page-break-after:avoid; }
+  figure.chart h3 { break-after:avoid; page-break-after:avoid; }
   .grid { display:block; }
   figure.chart { margin:0 0 10px; }
   figure.chart svg { max-height:120mm; }

@@ -327,7 +327,7 @@ def graph_svg(graph: CausalGraph, prefix: str) -> str:
                 x,
                 y,
                 node,
-                fontsize=7,
+                fontsize=7.5,
                 ha="center",
                 va="center",
                 color="white",
