@@ -14,7 +14,7 @@ import attrs
 
 from leadforge_core import __version__
 from leadforge_core.errors import BundleIOError, LeadforgeError
-from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.report.generic import (
     features_section,
     graph_section,
@@ -72,21 +72,26 @@ class ReportResult:
 def plugin_sections(view: BundleView, host: PluginHost) -> tuple[list[ReportSection], list[str]]:
     """Sections from every plugin's ``leadforge_report_sections`` hook, in plugin-name order.
 
-    Each plugin runs inside its own error boundary: an exception or a wrong return value
-    becomes a note (and a warning through the host) instead of failing the report.
+    Each implementation runs inside :func:`~leadforge_core.plugins.plugin_code`: a crash (or
+    a wrong return value) becomes a note naming the plugin, its distribution and version, and
+    a warning through the host, instead of failing the report. A bundle file the plugin needs
+    but cannot read skips that plugin's sections with a note.
     """
     sections: list[ReportSection] = []
     notes: list[str] = []
     impls = sorted(getattr(host.pm.hook, HOOK).get_hookimpls(), key=lambda i: i.plugin_name)
     for impl in impls:
-        name = impl.plugin_name
+        record = host.by_plugin_name.get(impl.plugin_name) or PluginRecord(
+            impl.plugin_name, "unknown", "?"
+        )
         try:
-            result = impl.function(view=view)
+            with plugin_code(record, HOOK, expected=(BundleReadError,)):
+                result = impl.function(view=view)
         except BundleReadError as exc:
-            notes.append(f"sections of {name} skipped: {exc}")
+            notes.append(f"sections of {record.label} skipped: {exc}")
             continue
-        except Exception as exc:  # the error boundary: a plugin bug must not break the page
-            message = f"sections of {name} failed: {type(exc).__name__}: {exc}"
+        except LeadforgeError as exc:  # a PluginCrash, or an error the plugin raised
+            message = " ".join(exc.lines) or type(exc).__name__
             host.warn(message)
             notes.append(message)
             continue
@@ -95,7 +100,7 @@ def plugin_sections(view: BundleView, host: PluginHost) -> tuple[list[ReportSect
         if not isinstance(result, list | tuple) or not all(
             isinstance(s, ReportSection) for s in result
         ):
-            message = f"sections of {name} ignored: {HOOK} must return a list of ReportSection"
+            message = f"{record.label} returned no list of ReportSection from {HOOK}; ignored"
             host.warn(message)
             notes.append(message)
             continue
