@@ -176,6 +176,7 @@ def test_cli_writes_and_refuses_to_overwrite(
         ("corrupt", "cannot report on"),
         ("outdir", "is a folder"),
         ("nodir", "cannot write to"),
+        ("inside", "is inside the bundle"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_writes_nothing(
@@ -196,10 +197,13 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(
         out = tmp_path / "out"
     elif case == "nodir":
         out = tmp_path / "absent" / "r.html"
+    elif case == "inside":
+        out = toy_bundle / "report.html"
     assert run(["report", str(bundle), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
     assert list((tmp_path / "out").iterdir()) == []
+    assert not (toy_bundle / "report.html").exists()
 
 
 def test_missing_plotting_extra_is_one_line(

@@ -1,6 +1,6 @@
 """Lazy polars aggregations shared by the core's and the schemes' report sections.
 
-Every helper scans Parquet lazily, selects only the columns it needs and returns a handful of
+Every function scans Parquet lazily, selects only the columns it needs and returns a handful of
 numbers, so building a report of a million-row bundle never holds a whole table in memory.
 """
 

@@ -338,7 +338,8 @@ def write_report(
     failure leaves nothing behind. An existing ``out`` is refused unless ``force``.
 
     Raises:
-        BundleIOError: bad bundle, existing output without ``force``, unwritable place.
+        BundleIOError: bad bundle, existing output without ``force``, unwritable place, or
+            a place inside the bundle.
         ReportDependencyError: matplotlib (the ``report`` extra) is missing.
     """
     from leadforge_core.report.html import render_html
@@ -348,6 +349,12 @@ def write_report(
     target = Path(out)
     if target.is_dir():
         raise BundleIOError(f"{target} is a folder; give a file name such as report.html")
+    bundle_dir = Path(bundle)
+    if bundle_dir.is_dir() and target.resolve().is_relative_to(bundle_dir.resolve()):
+        raise BundleIOError(
+            f"{target} is inside the bundle, where it would be an unlisted file; "
+            "write the report elsewhere"
+        )
     if target.exists() and not force:
         raise BundleIOError(f"{target} already exists (use --force to replace it)")
     if not target.parent.exists() or not os.access(target.parent, os.W_OK):
