@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.machinery
+import importlib.util
 import re
 import sys
 import types
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from leadforge_core import Generator, hookimpl
@@ -78,7 +80,13 @@ def _register(host: PluginHost, plugin: object, name: str) -> PluginRecord:
 def test_generic_sections_come_from_declarations(toy_host: PluginHost, toy_bundle: Path) -> None:
     report = build_report(toy_bundle, toy_host, evaluate=False)
     keys = [s.key for s in report.sections]
-    assert keys == ["overview", "targets", "features"]
+    assert keys == ["overview", "cohorts", "targets", "features"]
+    activity = report.sections[1]
+    charts = [b for b in activity.blocks if isinstance(b, Chart)]
+    # customers and orders are declared with a primary key and a timestamp; loyalty has none
+    assert [c.title for c in charts] == ["customers per week", "orders per week"]
+    orders = pl.read_parquet(toy_bundle / "tables" / "orders.parquet")
+    assert sum(charts[1].series[0].values) == orders.height
     targets = next(s for s in report.sections if s.key == "targets")
     chart = next(b for b in targets.blocks if isinstance(b, Chart))
     assert chart.categories == ("train", "valid", "test")
@@ -103,7 +111,8 @@ def test_plugin_section_is_drawn_after_the_overview(
     assert "toy signups section" in html
     # every chart is one <figure class="chart"> holding one inline <svg>
     assert html.count('<figure class="chart') == result.figures == html.count("<svg ")
-    assert result.figures == 3  # signups, positive rate, features per group
+    # signups, customers and orders per week, positive rate, features per group
+    assert result.figures == 5
 
 
 def test_a_failing_plugin_becomes_a_note(
@@ -166,7 +175,7 @@ def test_cli_writes_and_refuses_to_overwrite(
     assert (
         run(["report", str(toy_bundle), "-o", str(out), "--force", "--json", "--no-evaluate"]) == 0
     )
-    assert '"figures": 2' in capsys.readouterr().out
+    assert '"figures": 4' in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -222,7 +231,16 @@ def test_missing_plotting_extra_is_one_line(
     assert not (tmp_path / "r.html").exists()
 
 
+def _fake_module(name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    return module
+
+
 def _fake_evaluate(monkeypatch: pytest.MonkeyPatch, func: object) -> None:
+    """Stand in for leadforge_core.evaluate (and scikit-learn where it is not installed)."""
+    if importlib.util.find_spec("sklearn") is None:
+        monkeypatch.setitem(sys.modules, "sklearn", _fake_module("sklearn"))
     module = types.ModuleType("leadforge_core.evaluate")
     module.__spec__ = importlib.machinery.ModuleSpec("leadforge_core.evaluate", None)
     if func is not None:
@@ -233,10 +251,9 @@ def _fake_evaluate(monkeypatch: pytest.MonkeyPatch, func: object) -> None:
 def test_evaluation_section_when_the_module_exists(
     toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("sklearn")
     seen: list[Path] = []
 
-    def evaluate_bundle(path: Path) -> dict[str, object]:
+    def evaluate_bundle(path: Path) -> dict[str, object]:  # the flat fallback shape
         seen.append(Path(path))
         return {"reorders_within_60_days": {"logistic": {"roc_auc": 0.71234, "log_loss": 0.5}}}
 
@@ -252,7 +269,6 @@ def test_evaluation_section_when_the_module_exists(
 def test_evaluation_section_of_the_evaluate_result_shape(
     toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("sklearn")
     task = {
         "task_type": "binary",
         "models": {
@@ -294,8 +310,6 @@ def test_evaluation_section_of_the_evaluate_result_shape(
 def test_a_failing_evaluation_does_not_break_the_report(
     toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("sklearn")
-
     def evaluate_bundle(path: Path) -> None:
         raise ZeroDivisionError("tiny split")
 
@@ -303,6 +317,16 @@ def test_a_failing_evaluation_does_not_break_the_report(
     report = build_report(toy_bundle, toy_host)
     assert "evaluation" not in [s.key for s in report.sections]
     assert "evaluation failed: ZeroDivisionError: tiny split" in report.notes
+
+
+def test_evaluation_needs_scikit_learn(
+    toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_evaluate(monkeypatch, lambda path: {"t": {"m": {"auc": 0.7}}})
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # find_spec raises: not importable
+    report = build_report(toy_bundle, toy_host)
+    assert "evaluation" not in [s.key for s in report.sections]
+    assert "evaluation skipped: scikit-learn is not installed" in report.notes
 
 
 def test_evaluation_is_skipped_cleanly(

@@ -79,7 +79,7 @@ def leadforge_report_sections(view: BundleView) -> list[ReportSection]:
 
     Sections hold only aggregates (:mod:`leadforge_core.report.model`); the core draws them
     and places them after the overview. A section whose ``key`` equals a generic section's
-    (``targets``, ``features``) replaces it. Read tables lazily with
+    (``cohorts``, ``targets``, ``features``) replaces it. Read tables lazily with
     :func:`leadforge_core.report.aggregate.scan_table`. For a public bundle, use only what the
     bundle holds: it carries no hidden truth, so neither will the report.
     """

@@ -13,9 +13,11 @@ from typing import Any
 import attrs
 
 from leadforge_core import __version__
+from leadforge_core.bundle.model import TableSpec
 from leadforge_core.errors import BundleIOError, LeadforgeError
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.report.generic import (
+    activity_section,
     features_section,
     graph_section,
     overview_section,
@@ -110,7 +112,11 @@ def plugin_sections(view: BundleView, host: PluginHost) -> tuple[list[ReportSect
 
 def evaluation_available() -> str | None:
     """``None`` when scores can be computed, else why not (module or scikit-learn missing)."""
-    if importlib.util.find_spec("sklearn") is None:
+    try:
+        sklearn = importlib.util.find_spec("sklearn")
+    except (ImportError, ValueError):  # ValueError: blocked or spec-less entry in sys.modules
+        sklearn = None
+    if sklearn is None:
         return "evaluation skipped: scikit-learn is not installed"
     try:
         spec = importlib.util.find_spec("leadforge_core.evaluate")
@@ -262,6 +268,17 @@ def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | No
     return section, None
 
 
+def _table_specs(view: BundleView, host: PluginHost, notes: list[str]) -> list[TableSpec]:
+    """The scheme's table declarations, or none (with a note) when it is not installed."""
+    try:
+        scheme_cls, record = host.scheme(view.scheme)
+        with plugin_code(record, "table_specs"):
+            return list(scheme_cls().table_specs())
+    except LeadforgeError as exc:
+        notes.append(f"activity over time skipped: {' '.join(exc.lines)}")
+        return []
+
+
 def _merge(generic: list[ReportSection | None], extra: list[ReportSection]) -> list[ReportSection]:
     """Overview first, then plugin sections, then the generic rest; equal keys: later wins."""
     base = [s for s in generic if s is not None]
@@ -305,6 +322,7 @@ def build_report(
         extra, notes = plugin_sections(view, host)
         generic: list[ReportSection | None] = [
             overview,
+            activity_section(view, _table_specs(view, host, notes)),
             targets_section(view),
             features_section(view),
         ]

@@ -8,13 +8,20 @@ The hidden graph section is built only from ``metadata/graph.json`` of instructo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from leadforge_core.bundle.model import SPLITS
-from leadforge_core.report.aggregate import quantiles, scan_task
+from leadforge_core.bundle.model import SPLITS, DType, TableSpec
+from leadforge_core.report.aggregate import (
+    counts_by_period,
+    quantiles,
+    scan_table,
+    scan_task,
+    table_columns,
+)
 from leadforge_core.report.model import (
     CausalGraph,
     Chart,
@@ -110,6 +117,46 @@ def overview_section(view: BundleView) -> ReportSection:
         f"task{'s' if len(task_rows) != 1 else ''}."
     )
     return ReportSection("overview", "Overview", blocks, lead=lead)
+
+
+MAX_ACTIVITY_TABLES = 4
+
+
+def activity_section(view: BundleView, specs: Sequence[TableSpec]) -> ReportSection | None:
+    """Rows per week of every declared entity table with a timestamp (a table with a primary
+    key and a ``DATETIME`` column: its first one), at most four tables, in declaration order.
+
+    Schemes usually replace it with their own ``cohorts`` section.
+    """
+    blocks: list[Any] = []
+    for spec in specs:
+        if len(blocks) >= MAX_ACTIVITY_TABLES:
+            break
+        stamps = [c.name for c in spec.columns if c.dtype is DType.DATETIME]
+        if spec.primary_key is None or not stamps or not view.has_table(spec.name):
+            continue
+        if stamps[0] not in table_columns(view, spec.name):
+            continue
+        weeks, counts = counts_by_period(scan_table(view, spec.name), stamps[0], "1w")
+        if weeks:
+            blocks.append(
+                Chart(
+                    f"{spec.name} per week",
+                    ChartKind.LINE,
+                    weeks,
+                    [Series(spec.name, counts)],
+                    y_label="rows",
+                    caption=f"Rows of {spec.name} by the week (from Monday) of {stamps[0]}.",
+                )
+            )
+    if not blocks:
+        return None
+    return ReportSection(
+        "cohorts",
+        "Activity over time",
+        blocks,
+        lead="Rows per week of each declared table with a timestamp.",
+    )
 
 
 def _flat_versions(obj: Any) -> dict[str, str]:
