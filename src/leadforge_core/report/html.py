@@ -135,22 +135,28 @@ def _block_html(block: object, prefix: str) -> str:
 
 
 def _section_html(section: ReportSection, index: int) -> str:
+    """A section: runs of figures share a grid; a lone chart followed by a table sits beside
+    it."""
+    blocks = list(section.blocks)
     parts: list[str] = []
-    figures: list[str] = []
-
-    def flush() -> None:
-        if figures:
-            parts.append('<div class="grid">' + "".join(figures) + "</div>")
-            figures.clear()
-
-    for j, block in enumerate(section.blocks):
-        html = _block_html(block, f"s{index}b{j}")
-        if isinstance(block, Chart | CausalGraph):
-            figures.append(html)
-        else:
-            flush()
-            parts.append(html)
-    flush()
+    i = 0
+    while i < len(blocks):
+        if not isinstance(blocks[i], Chart | CausalGraph):
+            parts.append(_block_html(blocks[i], f"s{index}b{i}"))
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and isinstance(blocks[j], Chart | CausalGraph):
+            j += 1
+        figures = [_block_html(blocks[k], f"s{index}b{k}") for k in range(i, j)]
+        paired = j - i == 1 and isinstance(blocks[i], Chart) and j < len(blocks)
+        if paired and isinstance(blocks[j], DataTable):
+            table = _block_html(blocks[j], f"s{index}b{j}")
+            parts.append('<div class="grid pair">' + figures[0] + table + "</div>")
+            i = j + 1
+            continue
+        parts.append('<div class="grid">' + "".join(figures) + "</div>")
+        i = j
     lead = f'<p class="lead">{escape(section.lead)}</p>' if section.lead else ""
     return (
         f'<section class="report-section" id="{escape(section.key)}">'
