@@ -502,6 +502,9 @@ def graph_section(view: BundleView) -> ReportSection | None:
         rewiring = "; ".join(str(r) for r in rewiring)
     if rewiring:
         facts.append(("rewiring", str(rewiring)))
+    removed = graph.get("removed_edges")
+    if isinstance(removed, list) and removed:
+        facts.append(("removed edges", len(removed)))
     for key in ("bottleneck_stage", "channel_target"):
         if isinstance(attributes.get(key), str | int | float) and attributes.get(key):
             facts.append((key.replace("_", " "), attributes[key]))
@@ -521,6 +524,15 @@ def graph_section(view: BundleView) -> ReportSection | None:
             motif=motif,
             caption="Layered from causes (left) to outcomes (right); line width is the size of "
             "the edge weight, negative weights are red; the strongest edges carry their weight.",
+        ),
+        DataTable(
+            ["node", "category", "description"],
+            [
+                (str(n["id"]), str(n.get("category") or ""), str(n.get("description") or ""))
+                for n in graph.get("nodes", [])
+                if isinstance(n, dict) and "id" in n
+            ],
+            caption="Nodes.",
         ),
         DataTable(
             ["source", "target", "weight", *(["form"] if with_form else [])],
