@@ -319,6 +319,19 @@ def test_a_failing_evaluation_does_not_break_the_report(
     assert "evaluation failed: ZeroDivisionError: tiny split" in report.notes
 
 
+def test_evaluation_section_from_leadforge_evaluate(toy_host: PluginHost, toy_bundle: Path) -> None:
+    """The real leadforge_core.evaluate, when it and scikit-learn are installed."""
+    pytest.importorskip("leadforge_core.evaluate")
+    pytest.importorskip("sklearn")
+    report = build_report(toy_bundle, toy_host)
+    section = next(s for s in report.sections if s.key == "evaluation")
+    chart = next(b for b in section.blocks if isinstance(b, Chart))
+    assert chart.title.startswith("reorders_within_60_days: ")
+    assert {s.name for s in chart.series} <= {"without traps", "with traps"}
+    assert all(0.0 <= v <= 1.0 for s in chart.series for v in s.values if v == v)
+    assert any(isinstance(b, DataTable) for b in section.blocks)
+
+
 def test_evaluation_needs_scikit_learn(
     toy_host: PluginHost, toy_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import tempfile
 import time
@@ -234,7 +235,9 @@ def _score_blocks(result: Any) -> list[Block]:
     return [DataTable(["task / model", "metric", "value"], rows, numeric=["value"])] if rows else []
 
 
-def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | None]:
+def evaluation_section(
+    view: BundleView, host: PluginHost | None = None
+) -> tuple[ReportSection | None, str | None]:
     """Baseline scores from ``leadforge_core.evaluate`` when it and scikit-learn are present.
 
     Returns the section, or ``None`` with the reason it was skipped. A failing evaluation
@@ -251,7 +254,8 @@ def evaluation_section(view: BundleView) -> tuple[ReportSection | None, str | No
     if not callable(func):
         return None, "evaluation skipped: leadforge_core.evaluate has no evaluate_bundle()"
     try:
-        result = func(view.path)
+        accepts_host = "host" in inspect.signature(func).parameters
+        result = func(view.path, host=host) if accepts_host else func(view.path)
     except LeadforgeError as exc:
         return None, f"evaluation skipped: {exc}"
     except Exception as exc:  # optional section: report the failure, keep the page
@@ -327,7 +331,7 @@ def build_report(
             features_section(view),
         ]
         if evaluate:
-            ev, why = evaluation_section(view)
+            ev, why = evaluation_section(view, host)
             generic.append(ev)
             if why:
                 notes.append(why)
