@@ -683,34 +683,41 @@ def _feature_leakage(view: BundleView, name: str) -> Iterator[Finding]:
     for task in view.task_names():
         tm = view.task_manifest(task)
         task_type = str(tm.get("task_type"))
-        frame = pl.concat([view.task_split(task, s) for s in SPLITS], how="diagonal_relaxed")
-        if frame.height > PROBE_ROWS:
-            frame = frame.sample(n=PROBE_ROWS, seed=0)
-        targets = [t for t in tm.get("targets", []) if t in frame.columns]
-        features = [
-            c
-            for c in frame.columns
-            if c in groups
-            and groups[c] not in NON_FEATURE_GROUPS
-            and c not in targets
-            and c not in traps
-            and c != "row_id"
-        ]
-        for target in targets:
-            for leak in leaking_features(frame, target, task_type, features):
-                yield Finding(
-                    name,
-                    f"feature {leak.feature!r} reveals {leak.target} ({leak.reason}) and is "
-                    "not a declared trap",
-                    f"{layout.TASKS_DIR}/{task}",
-                )
+        found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for split in SPLITS:
+            frame = view.task_split(task, split)
+            if frame.height > PROBE_ROWS:
+                frame = frame.sample(n=PROBE_ROWS, seed=0)
+            targets = [t for t in tm.get("targets", []) if t in frame.columns]
+            features = [
+                c
+                for c in frame.columns
+                if c in groups
+                and groups[c] not in NON_FEATURE_GROUPS
+                and c not in targets
+                and c not in traps
+                and c != "row_id"
+            ]
+            for target in targets:
+                for leak in leaking_features(frame, target, task_type, features):
+                    found.setdefault((leak.feature, target), []).append((split, leak.reason))
+        for (feature, target), hits in found.items():
+            splits = ", ".join(split for split, _ in hits)
+            yield Finding(
+                name,
+                f"feature {feature!r} reveals {target} in {splits} ({hits[0][1]}) and is not a "
+                "declared trap",
+                f"{layout.TASKS_DIR}/{task}",
+            )
 
 
 def feature_leakage(name: str = "leakage") -> Check:
     """Check that no task feature reveals its target on its own (see :func:`leaking_features`).
 
     Features flagged ``leakage_risk=true`` in the feature dictionary (declared traps),
-    identifiers and targets are exempt. The core runs this check on every task of every bundle.
+    identifiers and targets are exempt. Each split is probed on its own (a leak planted in one
+    split only is found), and a feature is reported once per task and target, naming the
+    splits. The core runs this check on every task of every bundle.
 
     Args:
         name: name of the check and of its findings.
