@@ -139,7 +139,9 @@ def public_subset_problems(
     Rows are matched by primary key (a table without one must hold only rows the instructor
     table holds, counted with multiplicity). Every column but the table's ``as_of`` columns must
     keep its instructor value and type. Values are compared through 64-bit row hashes in one
-    pass; only a table that looks wrong is compared exactly, to name the columns.
+    join per table (a collision could only hide a change, with odds of about one in 2**64 per
+    row); only a table that looks wrong is compared exactly, to name the columns. A table
+    returned unchanged (the same frame) is skipped.
 
     Args:
         specs: declared tables by name.
@@ -155,6 +157,8 @@ def public_subset_problems(
         inst = instructor.get(name)
         if inst is None:
             out.append(f"snapshot_cut returned table {name!r}, which render did not")
+            continue
+        if pub is inst:  # returned unchanged: a subset of itself
             continue
         added = [c for c in pub.columns if c not in inst.columns]
         if added:
@@ -181,16 +185,22 @@ def _keyed_problems(
     name: str, pk: str, cols: list[str], inst: pl.DataFrame, pub: pl.DataFrame
 ) -> list[str]:
     out: list[str] = []
-    extra, changed = pl.collect_all(
-        [
-            pub.lazy().select(pk).join(inst.lazy().select(pk), on=pk, how="anti").select(pl.len()),
-            pub.lazy()
-            .select(pk, _row_hash(cols))
-            .join(inst.lazy().select(pk, _row_hash(cols)), on=pk, how="inner", suffix="_i")
-            .filter(pl.col("_h") != pl.col("_h_i"))
-            .select(pl.len()),
-        ]
+    counts = (
+        pub.lazy()
+        .select(pk, _row_hash(cols))
+        .join(
+            inst.lazy().select(pk, _row_hash(cols).alias("_h_i")),
+            on=pk,
+            how="left",
+            maintain_order="none",
+        )
+        .select(
+            extra=pl.col("_h_i").is_null().sum(),
+            changed=(pl.col("_h") != pl.col("_h_i")).sum(),
+        )
+        .collect()
     )
+    extra, changed = counts["extra"], counts["changed"]
     if extra.item():
         sample = pub.select(pk).join(inst.select(pk), on=pk, how="anti")[pk].head(3).cast(pl.String)
         out.append(
