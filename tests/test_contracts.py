@@ -15,7 +15,7 @@ from toy_scheme.scheme import ToyShop
 from leadforge_core import Generator, hookimpl, plugins
 from leadforge_core.bundle.model import DType, FeatureInfo, Rendered, TaskOutput
 from leadforge_core.cli.app import run
-from leadforge_core.errors import SchemeContractError
+from leadforge_core.errors import PluginCrash, SchemeContractError
 from leadforge_core.plugins import PluginHost, PluginRecord
 from leadforge_core.scheme import RunContext
 from leadforge_core.validation.contracts import (
@@ -113,7 +113,9 @@ def test_cut_changing_a_non_as_of_column_is_a_scheme_bug(make_host: Any) -> None
     message = str(err.value)
     assert "scheme broken_shop" in message and "public ⊆ instructor" in message
     assert "customers: snapshot_cut changed values of region (3 rows)" in message
-    assert "bug in the scheme" in message
+    assert "of plugin 'broken' (distribution leadforge-broken 0.1)" in message
+    assert message.endswith("this is a bug in the scheme, not in the input")
+    assert isinstance(err.value, PluginCrash) and err.value.exit_code == 3
     _generate(host, "research_instructor")  # no cut, no violation
 
 
