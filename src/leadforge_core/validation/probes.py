@@ -185,24 +185,25 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
     cache: dict[tuple[str, str, str], np.ndarray] = view.__dict__.setdefault(
         "_entity_positions", {}
     )
+    prefixes: dict[tuple[str, str], str | None] = view.__dict__.setdefault(
+        "_entity_id_prefixes", {}
+    )
     hit = cache.get((entity_table, key, table))
     if hit is not None:
         return hit
     ids = view.table(entity_table)[key]
     col = view.table(table)[key]
     pos: np.ndarray | None = None
-    canonical = cache.get((entity_table, key, ""))
-    if canonical is None:  # building the reference ids is not free: once per view
-        canonical = np.array(_canonical_prefix(ids) is not None)
-        cache[(entity_table, key, "")] = canonical
-    if bool(canonical) and ids.dtype == pl.String and col.dtype == pl.String:
-        prefix = _canonical_prefix(ids) or ""
+    if (entity_table, key) not in prefixes:  # building the reference ids is not free: once
+        prefixes[(entity_table, key)] = _canonical_prefix(ids)
+    prefix = prefixes[(entity_table, key)]
+    if prefix is not None and col.dtype == pl.String:
         width = len(ids[0])
         parsed = (col.str.slice(len(prefix)).cast(pl.Int64, strict=False).fill_null(0) - 1).clip(
             -1, ids.len() - 1
         )
         ok = (col.str.len_chars() == width) & col.str.starts_with(prefix) & (parsed >= 0)
-        pos = np.where(ok.to_numpy(), parsed.to_numpy(), -1)
+        pos = np.where(ok.fill_null(False).to_numpy(), parsed.to_numpy(), -1)
     if pos is None:
         mapping = ids.to_frame().with_row_index("_pos")
         joined = col.to_frame().join(mapping, on=key, how="left", maintain_order="left")
