@@ -36,6 +36,23 @@ def test_public_event_after_anchor_is_reported(bundles: dict[str, Path], tmp_pat
     assert "snapshot_safety" in _run(path)
 
 
+def test_public_opportunity_opened_after_anchor_is_reported(
+    bundles: dict[str, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "b"
+    shutil.copytree(bundles["student_public"], path)
+    file = path / "tables" / "opportunities.parquet"
+    opp = pl.read_parquet(file)
+    opp.with_columns(
+        pl.when(pl.int_range(pl.len()) < 2)
+        .then(pl.col("created_at") + pl.duration(days=45))
+        .otherwise(pl.col("created_at"))
+    ).write_parquet(file)
+    view = BundleView(path)
+    found = [(f.check, f.location) for check in CHECKS for f in check(view)]
+    assert ("snapshot_safety", "opportunities.created_at") in found
+
+
 def test_illegal_stage_sequence_is_reported(bundles: dict[str, Path], tmp_path: Path) -> None:
     path = tmp_path / "b"
     shutil.copytree(bundles["research_instructor"], path)
