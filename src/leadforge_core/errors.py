@@ -5,7 +5,8 @@ per problem) and exits with :attr:`LeadforgeError.exit_code`:
 
 * ``1`` — :class:`ValidationFailed`, a bundle failed validation;
 * ``2`` — usage, configuration, recipe, plugin-loading and output errors;
-* ``3`` — :class:`PluginCrash`, code in a plugin raised an unexpected exception.
+* ``3`` — :class:`PluginCrash`, code in a plugin raised an unexpected exception, or
+  (:class:`SchemeContractError`) a scheme broke a contract the core enforces.
 
 Anything else is a bug in leadforge-core and may show a traceback.
 """
@@ -111,6 +112,47 @@ class SimulationError(LeadforgeError):
 
 class RenderError(LeadforgeError):
     """Rendering tables, tasks or metadata from a simulated world failed."""
+
+
+class SchemeContractError(PluginCrash):
+    """A scheme broke a contract the core enforces at publication (public ⊆ instructor,
+    declared column types, task details shape): a bug of that scheme's plugin, not of the
+    user's input (exit code 3, like any :class:`PluginCrash`).
+
+    Args:
+        plugin: entry-point name of the plugin.
+        distribution: distribution that ships it.
+        version: that distribution's version.
+        scheme: the scheme's name.
+        contract: the contract broken (``"public ⊆ instructor"``).
+        problems: what is wrong; the first is shown, the rest counted.
+    """
+
+    def __init__(
+        self,
+        *,
+        plugin: str,
+        distribution: str,
+        version: str,
+        scheme: str,
+        contract: str,
+        problems: Sequence[str],
+    ) -> None:
+        self.plugin = plugin
+        self.distribution = distribution
+        self.version = version
+        self.phase = "publication"
+        self.scheme = scheme
+        self.contract = contract
+        self.problems = list(problems)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        self.detail = f"{problems[0] if problems else 'unknown problem'}{more}"
+        PluginError.__init__(
+            self,
+            f"scheme {scheme} of plugin '{plugin}' (distribution {distribution} {version}) broke "
+            f"the {contract} contract: {self.detail}; this is a bug in the scheme, not in the "
+            "input",
+        )
 
 
 class BundleIOError(LeadforgeError):

@@ -18,7 +18,7 @@ import attrs
 from leadforge_core import __version__
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.card import render_card
-from leadforge_core.bundle.model import TaskOutput
+from leadforge_core.bundle.model import Rendered, TableSpec, TaskOutput
 from leadforge_core.bundle.summary import split_summaries
 from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.causal import Intervention, parse_interventions
@@ -34,6 +34,7 @@ from leadforge_core.recipes.model import Recipe
 from leadforge_core.recipes.registry import RecipeCatalog, defaults_layer
 from leadforge_core.rng import RandomStreams
 from leadforge_core.scheme import RunContext, Scheme, declared_tasks
+from leadforge_core.validation import contracts
 
 
 @attrs.define
@@ -231,6 +232,27 @@ def _check_declared_tasks(p: Plan, tasks: Mapping[str, TaskOutput], params: Any)
         )
 
 
+def _enforce_contracts(
+    scheme: Scheme, published: Rendered, specs: dict[str, TableSpec], mode: ExposureMode
+) -> None:
+    """Declared column types and task details shape; a violation is a bug of the scheme."""
+    redacted = scheme.exposure.redact_columns if mode.is_public else {}
+    contracts.enforce(
+        scheme,
+        "declared schema",
+        contracts.schema_problems(specs, published.tables, redacted),
+    )
+    contracts.enforce(
+        scheme,
+        "task details",
+        [
+            f"task {name!r} details {problem}"
+            for name, task in published.tasks.items()
+            for problem in contracts.task_details_problems(task.details)
+        ],
+    )
+
+
 @without_huge_page_advice()
 def execute(
     p: Plan, *, progress: Progress | None = None, timestamp: str | int | None = None
@@ -266,6 +288,7 @@ def execute(
         raise SimulationError("out of memory: try smaller sizes") from None
     with plugin_code(p.plugin, "table_specs"):
         specs = {s.name: s for s in scheme.table_specs()}
+    _enforce_contracts(scheme, published, specs, cfg.mode)
     task_manifests: dict[str, dict[str, Any]] = {}
     tasks_meta: dict[str, Any] = {}
     for name, task in published.tasks.items():

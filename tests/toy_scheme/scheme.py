@@ -329,7 +329,7 @@ class ToyShop(Scheme):
             tables={
                 "customers": customers.select(
                     "customer_id", "signup_at", "region", "status", "lifetime_orders"
-                ),
+                ).with_columns(pl.col("region", "status").cast(pl.Categorical)),
                 "orders": orders.select("order_id", "customer_id", "ordered_at", "amount"),
                 "loyalty": loyalty,
             },
@@ -337,7 +337,12 @@ class ToyShop(Scheme):
                 target: TaskOutput(
                     spec,
                     splits,
-                    {"snapshot_rule": f"signup + {ctx.params.snapshot_day} days", "split": details},
+                    {
+                        "snapshot_rule": f"signup + {ctx.params.snapshot_day} days",
+                        "target_semantics": "true when the customer orders within 60 days",
+                        "leakage_policy": "features use orders up to the anchor, except the trap",
+                        "split": details,
+                    },
                 )
             },
             features=features,
@@ -374,6 +379,7 @@ class ToyShop(Scheme):
                 .otherwise(pl.lit("lapsed"))
             )
             .drop("k")
+            .with_columns(pl.col("status").cast(pl.Categorical))
         )
         return {"customers": customers, "orders": orders, "loyalty": rendered.tables["loyalty"]}
 

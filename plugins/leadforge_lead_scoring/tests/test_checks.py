@@ -36,6 +36,23 @@ def test_public_event_after_anchor_is_reported(bundles: dict[str, Path], tmp_pat
     assert "snapshot_safety" in _run(path)
 
 
+def test_public_opportunity_opened_after_anchor_is_reported(
+    bundles: dict[str, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "b"
+    shutil.copytree(bundles["student_public"], path)
+    file = path / "tables" / "opportunities.parquet"
+    opp = pl.read_parquet(file)
+    opp.with_columns(
+        pl.when(pl.int_range(pl.len()) < 2)
+        .then(pl.col("created_at") + pl.duration(days=45))
+        .otherwise(pl.col("created_at"))
+    ).write_parquet(file)
+    view = BundleView(path)
+    found = [(f.check, f.location) for check in CHECKS for f in check(view)]
+    assert ("snapshot_safety", "opportunities.created_at") in found
+
+
 def test_illegal_stage_sequence_is_reported(bundles: dict[str, Path], tmp_path: Path) -> None:
     path = tmp_path / "b"
     shutil.copytree(bundles["research_instructor"], path)
@@ -73,3 +90,26 @@ def test_missing_and_corrupt_files_become_findings(
     findings = _run(path)
     assert findings
     assert LeadScoringScheme().inspect_summary(BundleView(path))["error"]
+
+
+def test_the_toolkit_probe_examples_run(bundles: dict[str, Path]) -> None:
+    """The examples of docs/toolkit.md's checks-and-probes section run as written, in order,
+    and find nothing in a clean lead-scoring bundle."""
+    import re
+    from typing import Any
+
+    text = (Path(__file__).parents[3] / "docs" / "toolkit.md").read_text()
+    section = text.split("## Checks and probes (leadforge_core.validation.probes)", 1)[1]
+    blocks = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)
+    assert len(blocks) == 4
+    namespace: dict[str, Any] = {}
+    for block in blocks:
+        exec(compile(block, "docs/toolkit.md", "exec"), namespace)
+    view = BundleView(bundles["student_public"])
+    for name in ("band", "windows", "probe"):
+        assert list(namespace[name](view)) == [], name
+    assert callable(namespace["cutoff"])
+    (leak,) = namespace["probes"].leaking_features(
+        namespace["train"], "converted", "binary", ["lead_score"]
+    )
+    assert leak.reason == "ROC AUC 1.0000"

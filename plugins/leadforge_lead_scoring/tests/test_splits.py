@@ -28,7 +28,7 @@ def test_temporal_split_orders_by_snapshot_time() -> None:
     sp, tm = _splits("temporal")
     assert sp["train"]["snapshot_time"].max() <= sp["valid"]["snapshot_time"].min()
     assert sp["valid"]["snapshot_time"].max() <= sp["test"]["snapshot_time"].min()
-    assert tm["strategy"] == "temporal" and "cutoffs" in tm
+    assert tm["split"]["strategy"] == "temporal" and "cutoffs" in tm["split"]
 
 
 def test_grouped_split_keeps_accounts_together() -> None:

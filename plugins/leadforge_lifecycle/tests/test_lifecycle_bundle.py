@@ -180,3 +180,31 @@ def test_scheme_checks_catch_leaks_and_billing_errors(bundles, tmp_path) -> None
     frame.with_columns(pl.col("amount_usd") + 1.0, ltv_revenue_90d=1.0).write_parquet(invoices)
     checks = {f.check for f in validate_bundle(pub).findings}
     assert {"lifecycle_cutoff", "lifecycle_billing", "lifecycle_targets"} <= checks
+
+
+@pytest.mark.parametrize("difficulty", ["intro", "advanced"])
+def test_every_difficulty_passes_core_contracts_and_probes(tmp_path, difficulty) -> None:
+    path = _generate(
+        tmp_path, "b", exposure_mode="student_public", difficulty=difficulty, n_customers=1500
+    )
+    report = validate_bundle(path)
+    assert report.ok, [str(f) for f in report.findings]
+    assert {"schema", "tasks", "leakage", "lifecycle.lifecycle_event_windows"} <= set(
+        report.checks_run
+    )
+
+
+def test_event_before_its_customer_started_is_reported(bundles, tmp_path) -> None:
+    inst = _tamper(bundles["instructor"], tmp_path / "w")
+    path = inst / "tables" / "health_signals.parquet"
+    frame = pl.read_parquet(path)
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(pl.col("period_end").dt.offset_by("-3000d"))
+        .otherwise(pl.col("period_end"))
+        .alias("period_end")
+    ).write_parquet(path)
+    found = [f for f in validate_bundle(inst).findings if f.check == "lifecycle_event_windows"]
+    assert [(f.message, f.location) for f in found] == [
+        ("3 rows outside their customer's window", "health_signals.period_end")
+    ]

@@ -61,7 +61,7 @@ def render_card(
             "",
             task.spec.description,
             "",
-            f"One row per {task.spec.row_unit}. Split strategy: {tm.get('split', {}).get('strategy', 'n/a')}.",
+            f"One row per {task.spec.row_unit}. Split strategy: {tm['split']['strategy']}.",
             "",
             "| split | rows | target |",
             "|---|---|---|",

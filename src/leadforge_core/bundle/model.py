@@ -13,7 +13,7 @@ class DType(enum.StrEnum):
     """Logical column types; each maps to one polars dtype in a written bundle."""
 
     STRING = "string"
-    CATEGORY = "category"  # low-cardinality string (String, Categorical or Enum accepted)
+    CATEGORY = "category"  # low-cardinality string stored as Categorical or Enum
     INT = "int64"
     FLOAT = "float64"
     BOOL = "bool"
@@ -21,9 +21,11 @@ class DType(enum.StrEnum):
     DATE = "date"
 
     def polars(self) -> pl.DataType:
+        """The polars dtype a column of this type is written with (``category``: a
+        ``Categorical``; an ``Enum`` of known values is accepted too)."""
         return {
             DType.STRING: pl.String(),
-            DType.CATEGORY: pl.String(),
+            DType.CATEGORY: pl.Categorical(),
             DType.INT: pl.Int64(),
             DType.FLOAT: pl.Float64(),
             DType.BOOL: pl.Boolean(),
@@ -32,13 +34,13 @@ class DType(enum.StrEnum):
         }[self]
 
     def accepts(self, dtype: pl.DataType) -> bool:
-        """Whether a column read back from Parquet matches this logical type."""
+        """Whether a column (rendered, or read back from Parquet) has exactly this logical
+        type: integer and float widths must match, ``category`` is ``Categorical`` or
+        ``Enum`` (not ``String``), ``datetime`` is naive with microseconds."""
         if self is DType.CATEGORY:
-            return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+            return isinstance(dtype, pl.Categorical | pl.Enum)
         if self is DType.DATETIME:
-            return isinstance(dtype, pl.Datetime)
-        if self is DType.INT:
-            return dtype.is_integer()
+            return dtype == pl.Datetime("us", None)
         return dtype == self.polars()
 
 

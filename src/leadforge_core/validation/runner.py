@@ -17,7 +17,7 @@ from leadforge_core.errors import BundleIOError, PluginCrash, PluginError
 from leadforge_core.memory import without_huge_page_advice
 from leadforge_core.plugins import PluginHost, get_host, plugin_code
 from leadforge_core.scheme import Scheme
-from leadforge_core.validation import artifact, exposure, features, tasks
+from leadforge_core.validation import artifact, exposure, features, probes, tasks
 from leadforge_core.validation.findings import Check, Finding, Report
 from leadforge_core.validation.view import BundleReadError, BundleView
 
@@ -86,6 +86,7 @@ def validate_bundle(
         _run(report, "exposure", lambda: exposure.public_exposure(view, policy))
     _run(report, "tasks", lambda: tasks.task_checks(view))
     _run(report, "features", lambda: features.feature_checks(view))
+    _run(report, "leakage", lambda: probes.feature_leakage("leakage")(view))
     if scheme is not None:
         with plugin_code(scheme, "checks"):
             scheme_checks = list(scheme.checks())

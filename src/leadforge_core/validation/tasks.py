@@ -1,4 +1,5 @@
-"""Task checks: every split present, ids unique across splits, manifests agree with files."""
+"""Task checks: every split present, ids unique across splits, manifests agree with files and
+carry the details every scheme must provide (see :mod:`leadforge_core.validation.contracts`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import polars as pl
 
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.model import SPLITS
+from leadforge_core.validation.contracts import task_details_problems
 from leadforge_core.validation.findings import Finding
 from leadforge_core.validation.view import BundleReadError, BundleView
 
@@ -19,6 +21,8 @@ def task_checks(view: BundleView) -> Iterator[Finding]:
         except BundleReadError as exc:
             yield Finding("tasks", exc.message, exc.location)
             continue
+        for problem in task_details_problems(tm, core_keys=True):
+            yield Finding("tasks", f"task manifest {problem}", layout.task_manifest_file(task))
         frames: list[pl.DataFrame] = []
         for split in SPLITS:
             rel = layout.split_file(task, split)

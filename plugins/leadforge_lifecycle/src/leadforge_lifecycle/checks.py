@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from leadforge_core.validation import probes
 from leadforge_core.validation.findings import Check, Finding, named_check
 from leadforge_core.validation.view import BundleReadError, BundleView
 from leadforge_lifecycle.publish.specs import EVENT_TIME
@@ -23,33 +24,42 @@ from leadforge_lifecycle.snapshot.tasks import REGIMES
 TOLERANCE = 0.01  # USD
 
 
+def _horizon_end(view: BundleView) -> dt.datetime:
+    """End of the simulated horizon: the last instant of ``horizon_end``."""
+    details = view.manifest.get("scheme_details", {})
+    day = dt.date.fromisoformat(str(details["horizon_end"]))
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)
+
+
 def _observation(view: BundleView) -> pl.Expr:
     details = view.manifest.get("scheme_details", {})
     day = dt.date.fromisoformat(str(details["observation_date"]))
     return pl.lit(dt.datetime.combine(day, dt.time())).cast(pl.Datetime("us"))
 
 
-def _cutoff_safety(view: BundleView) -> Iterator[Finding]:
-    """Public tables hold nothing from after the observation date."""
+#: Every dated row of a customer lies between its start and the horizon end; public ones at
+#: or before the observation date.
+_event_windows = probes.event_windows(
+    "lifecycle_event_windows",
+    entity_table="customers",
+    key="customer_id",
+    start="customer_start_at",
+    events={
+        "customers": "customer_start_at",
+        **EVENT_TIME,
+        "invoices": (EVENT_TIME["invoices"], "settled_at"),
+    },
+    end=probes.fixed_moment(_horizon_end),
+    anchor=probes.fixed_moment(probes.scheme_detail("observation_date")),
+    anchor_check="lifecycle_cutoff",
+)
+
+
+def _snapshots_by_cutoff(view: BundleView) -> Iterator[Finding]:
+    """Public task rows are snapshot at or before the observation date."""
     if not view.mode.is_public:
         return
     obs = _observation(view)
-    for table, col in {**EVENT_TIME, "customers": "customer_start_at"}.items():
-        late = view.table(table).filter(pl.col(col) > obs).height
-        if late:
-            yield Finding(
-                "lifecycle_cutoff",
-                f"{late} rows with {col} after the observation date",
-                f"tables/{table}.parquet",
-            )
-    invoices = view.table("invoices")
-    settled = invoices.filter(pl.col("settled_at") > obs).height
-    if settled:
-        yield Finding(
-            "lifecycle_cutoff",
-            f"{settled} invoices settled after the observation date",
-            "tables/invoices.parquet",
-        )
     for task in view.task_names():
         for split in ("train", "valid", "test"):
             frame = view.task_split(task, split)
@@ -275,7 +285,8 @@ def _targets_match(view: BundleView) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (
-    named_check("lifecycle_cutoff", _cutoff_safety),
+    _event_windows,
+    named_check("lifecycle_cutoff", _snapshots_by_cutoff),
     named_check("lifecycle_targets", _no_targets),
     named_check("lifecycle_billing", _invoice_mrr),
     named_check("lifecycle_windows", _windows),

@@ -414,7 +414,7 @@ def build_task(
     )
     cols = [f.feature_name for f in feature_infos()]
     frame = frame.select(cols)
-    split, details = assign_splits(
+    split, split_details = assign_splits(
         frame, params.split, rng, time_col="snapshot_time", group_col="account_id", label_col=LABEL
     )
     frame = frame.with_columns(split)
@@ -423,6 +423,7 @@ def build_task(
         for name in ("train", "valid", "test")
     }
     n_closed = int((~open_at_anchor).sum())
+    details: dict[str, Any] = {"split": split_details}
     details.update(
         {
             "snapshot_rule": f"lead_created_at + {params.snapshot_day} days",

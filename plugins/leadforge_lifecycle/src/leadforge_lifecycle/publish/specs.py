@@ -5,7 +5,8 @@ from __future__ import annotations
 from leadforge_core.bundle.model import ColumnSpec, DType, ForeignKey, TableSpec
 
 C = ColumnSpec
-S, CAT, INT, F, T = DType.STRING, DType.CATEGORY, DType.INT, DType.FLOAT, DType.DATETIME
+# Low-cardinality text columns are written as String, so they are declared ``string``.
+S, INT, F, T = DType.STRING, DType.INT, DType.FLOAT, DType.DATETIME
 
 TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec(
@@ -14,9 +15,9 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
         (
             C("account_id", S, "account identifier", False),
             C("company_name", S, "company display name", False),
-            C("industry", CAT, "industry segment"),
-            C("region", CAT, "sales region"),
-            C("employee_band", CAT, "company size band (employees)"),
+            C("industry", S, "industry segment"),
+            C("region", S, "sales region"),
+            C("employee_band", S, "company size band (employees)"),
             C("created_at", T, "when the account was first recorded in the CRM", False),
         ),
         primary_key="account_id",
@@ -26,8 +27,8 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
         "Customer success managers who own customer relationships.",
         (
             C("csm_rep_id", S, "CSM identifier", False),
-            C("team", CAT, "CSM pod", False),
-            C("region", CAT, "region the CSM covers", False),
+            C("team", S, "CSM pod", False),
+            C("region", S, "region the CSM covers", False),
         ),
         primary_key="csm_rep_id",
     ),
@@ -38,12 +39,12 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
             C("customer_id", S, "customer identifier", False),
             C("account_id", S, "the customer's account", False),
             C("customer_start_at", T, "contract start", False),
-            C("initial_plan", CAT, "plan at signing", False),
+            C("initial_plan", S, "plan at signing", False),
             C("initial_mrr", F, "monthly recurring revenue at signing (USD)", False),
             C("contract_term_months", INT, "contract term at signing (months)", False),
             C("csm_rep_id", S, "owning customer success manager", False),
             C("opportunity_id", S, "originating opportunity when known (not linked here)"),
-            C("acquisition_channel", CAT, "channel the deal came through", False),
+            C("acquisition_channel", S, "channel the deal came through", False),
         ),
         primary_key="customer_id",
         foreign_keys=(
@@ -57,10 +58,10 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
         (
             C("subscription_id", S, "subscription identifier", False),
             C("customer_id", S, "subscribing customer", False),
-            C("plan_name", CAT, "plan at signing", False),
+            C("plan_name", S, "plan at signing", False),
             C("subscription_start_at", T, "subscription start", False),
-            C("subscription_status", CAT, "active or churned at the horizon end", False),
-            C("current_plan", CAT, "plan at the horizon end (last plan before churn)", False),
+            C("subscription_status", S, "active or churned at the horizon end", False),
+            C("current_plan", S, "plan at the horizon end (last plan before churn)", False),
             C("current_mrr", F, "MRR in force at the horizon end (0 once churned)", False),
             C("contract_term_months", INT, "current contract term (months)", False),
             C("renewal_count", INT, "renewals so far", False),
@@ -68,7 +69,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
             C("downgrade_count", INT, "downgrades so far", False),
             C("subscription_end_at", T, "end of the current term, or the churn time", False),
             C("churn_at", T, "churn time, if churned"),
-            C("churn_reason", CAT, "non_renewal, mid_term_cancellation or payment_write_off"),
+            C("churn_reason", S, "non_renewal, mid_term_cancellation or payment_write_off"),
         ),
         primary_key="subscription_id",
         foreign_keys=(ForeignKey("customer_id", "customers", "customer_id"),),
@@ -87,7 +88,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
             C("event_timestamp", T, "when the event happened", False),
             C(
                 "event_type",
-                CAT,
+                S,
                 "renewal, expansion, downgrade, churn, payment_failure or payment_recovered",
                 False,
             ),
@@ -128,7 +129,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
             C("amount_usd", F, "amount billed (the MRR in force)", False),
             C(
                 "payment_status",
-                CAT,
+                S,
                 "paid, failed (still in dunning), recovered or written_off",
                 False,
             ),
