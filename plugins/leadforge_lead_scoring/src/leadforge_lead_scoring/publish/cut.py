@@ -1,6 +1,7 @@
 """Public snapshot cut: every lead's records as the CRM showed them at the lead's anchor.
 
-Event tables keep rows timestamped ≤ the anchor; the stage history is cut the same way, and
+Event tables keep the rows :func:`leadforge_core.asof.as_of` keeps (timestamped ≤ the anchor,
+the same rule as the task features); the stage history is cut the same way, and
 the stage shown on leads and opportunities is recomputed from the cut history (as-of
 columns). Terminal columns are removed by the core through the exposure policy.
 """
@@ -11,7 +12,8 @@ import attrs
 import numpy as np
 import polars as pl
 
-from leadforge_lead_scoring.snapshot.features import anchors, stage_rank
+from leadforge_core import asof
+from leadforge_lead_scoring.snapshot.features import anchors, lead_anchors, stage_rank
 
 EVENT_TABLES = {
     "touches": "touch_timestamp",
@@ -24,32 +26,34 @@ EVENT_TABLES = {
 def cut_tables(
     tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: list[str], sql_stage: str
 ) -> dict[str, pl.DataFrame]:
-    out = dict(tables)
-    anc = anchors(tables["leads"], snapshot_day).select("lead_id", "snapshot_time")
-    for name, ts in EVENT_TABLES.items():
-        out[name] = (
-            tables[name]
-            .join(anc, on="lead_id", how="left", maintain_order="left")
-            .filter(pl.col(ts) <= pl.col("snapshot_time"))
-            .drop("snapshot_time")
-        )
+    anc = lead_anchors(anchors(tables["leads"], snapshot_day), positional=False)
+    out = asof.cut(tables, anc, EVENT_TABLES)
     rank = {s: i for i, s in enumerate(stage_order)}
     as_of = (
         out["lead_stage_history"]
-        .with_columns(pl.col("stage").replace_strict(rank, return_dtype=pl.Int64).alias("_r"))
-        .sort("lead_id", "entered_at", "_r")
+        .lazy()
         .group_by("lead_id")
         .agg(
-            pl.col("stage").last().alias("_stage"),
+            asof.stage_as_of(
+                pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64),
+                time="entered_at",
+            ).alias("_r"),
             (pl.col("stage") == sql_stage).any().alias("_sql"),
         )
+        .select(
+            "lead_id",
+            pl.col("_r")
+            .replace_strict(dict(enumerate(stage_order)), return_dtype=pl.String)
+            .alias("_stage"),
+            "_sql",
+        )
+        .collect()
     )
     out["leads"] = (
         tables["leads"]
         .join(as_of, on="lead_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("_stage")
-            .cast(pl.String)
             .fill_null(pl.lit(stage_order[0]))
             .cast(tables["leads"].schema["current_stage"])
             .alias("current_stage"),
@@ -58,14 +62,10 @@ def cut_tables(
         .drop("_stage", "_sql")
     )
     out["opportunities"] = (
-        tables["opportunities"]
-        .join(anc, on="lead_id", how="left", maintain_order="left")
-        .filter(pl.col("created_at") <= pl.col("snapshot_time"))
-        .drop("snapshot_time")
+        asof.cut(tables, anc, {"opportunities": "created_at"})["opportunities"]
         .join(as_of.select("lead_id", "_stage"), on="lead_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("_stage")
-            .cast(pl.String)
             .fill_null(pl.lit(sql_stage))
             .cast(tables["opportunities"].schema["stage"])
             .alias("stage")
@@ -89,13 +89,8 @@ class CutPlan:
 
 def plan_cut(tables: dict[str, pl.DataFrame], snapshot_day: int, stage_order: list[str]) -> CutPlan:
     """``tables`` must have positional integer ``lead_id`` keys."""
-    anchor = pl.select(
-        tables["leads"]["lead_created_at"] + pl.duration(days=snapshot_day)
-    ).to_series()
-    keep: dict[str, pl.Series] = {}
-    for name, ts in (*EVENT_TABLES.items(), ("opportunities", "created_at")):
-        frame = tables[name]
-        keep[name] = (frame[ts] <= anchor.gather(frame["lead_id"])).alias("keep")
+    anc = lead_anchors(anchors(tables["leads"], snapshot_day), positional=True)
+    keep = asof.keep_masks(tables, anc, {**EVENT_TABLES, "opportunities": "created_at"})
     history = tables["lead_stage_history"]
     kept = keep["lead_stage_history"].to_numpy()
     lead = history["lead_id"].to_numpy()[kept]

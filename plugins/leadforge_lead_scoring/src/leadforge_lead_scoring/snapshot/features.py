@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-DAY_US = 86_400_000_000
+from leadforge_core import asof
 
 STATIC = {
     "accounts": (
@@ -31,28 +31,11 @@ def anchors(leads: pl.DataFrame, snapshot_day: int) -> pl.DataFrame:
     )
 
 
-def _days(expr: pl.Expr) -> pl.Expr:
-    return (expr.dt.total_microseconds() / DAY_US).round(3)
-
-
-def _events(table: pl.DataFrame, ts: str, anchor: pl.DataFrame) -> pl.LazyFrame:
-    """Rows of an event table at or before their lead's anchor (positional lead keys)."""
-    pos = table["lead_id"]
-    return (
-        table.with_columns(
-            anchor["lead_created_at"].gather(pos),
-            anchor["snapshot_time"].gather(pos),
-        )
-        .lazy()
-        .filter(pl.col(ts) <= pl.col("snapshot_time"))
+def lead_anchors(frame: pl.DataFrame, positional: bool) -> asof.Anchors:
+    """The leads' anchors (``snapshot_time``) and starts (``lead_created_at``)."""
+    return asof.Anchors(
+        frame, "lead_id", "snapshot_time", start="lead_created_at", positional=positional
     )
-
-
-def _row_of(pos: np.ndarray, n: int) -> pl.Series:
-    """For each of ``n`` leads, the row of an aggregate holding it (null when none)."""
-    row = np.full(n, -1, dtype=np.int64)
-    row[pos] = np.arange(pos.size, dtype=np.int64)
-    return pl.select(pl.when(pl.lit(row) >= 0).then(pl.lit(row))).to_series()
 
 
 def stage_rank(dtype: pl.DataType, stage_order: list[str]) -> pl.Expr:
@@ -61,6 +44,13 @@ def stage_rank(dtype: pl.DataType, stage_order: list[str]) -> pl.Expr:
         return pl.col("stage").to_physical().cast(pl.Int64)
     rank = {name: i for i, name in enumerate(stage_order)}
     return pl.col("stage").cast(pl.String).replace_strict(rank, return_dtype=pl.Int64)
+
+
+def _row_of(pos: np.ndarray, n: int) -> pl.Series:
+    """For each of ``n`` leads, the row of an aggregate holding it (null when none)."""
+    row = np.full(n, -1, dtype=np.int64)
+    row[pos] = np.arange(pos.size, dtype=np.int64)
+    return pl.select(pl.when(pl.lit(row) >= 0).then(pl.lit(row))).to_series()
 
 
 def positional(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -103,64 +93,53 @@ def compute_features(
         anc = anc.with_columns(
             pl.when(pl.Series(rows)).then(pl.col("snapshot_time")).alias("snapshot_time")
         )
+    la = lead_anchors(anc, positional=True)
+    week = asof.last_days(7)
     t = (
-        _events(tables["touches"], "touch_timestamp", anc)
+        asof.as_of(tables["touches"], la, "touch_timestamp")
         .group_by("lead_id")
         .agg(
-            pl.len().alias("n_touches"),
-            (pl.col("touch_timestamp") < pl.col("lead_created_at") + pl.duration(days=7))
-            .sum()
-            .alias("n_touches_first_7d"),
-            (pl.col("touch_timestamp") > pl.col("snapshot_time") - pl.duration(days=7))
-            .sum()
-            .alias("n_touches_last_7d"),
-            (pl.col("touch_direction") == "inbound").sum().alias("n_inbound_touches"),
-            pl.col("campaign_id").drop_nulls().n_unique().alias("n_distinct_campaigns"),
-            _days(pl.col("snapshot_time").first() - pl.col("touch_timestamp").max()).alias(
-                "days_since_last_touch"
-            ),
+            asof.count().alias("n_touches"),
+            asof.count(asof.first_days(7), "touch_timestamp").alias("n_touches_first_7d"),
+            asof.count(week, "touch_timestamp").alias("n_touches_last_7d"),
+            asof.count(where=pl.col("touch_direction") == "inbound").alias("n_inbound_touches"),
+            asof.n_distinct("campaign_id").alias("n_distinct_campaigns"),
+            asof.recency("touch_timestamp").alias("days_since_last_touch"),
         )
     )
     s = (
-        _events(tables["sessions"], "session_timestamp", anc)
+        asof.as_of(tables["sessions"], la, "session_timestamp")
         .group_by("lead_id")
         .agg(
-            pl.len().alias("n_sessions"),
-            pl.col("page_views").sum().alias("total_page_views"),
-            pl.col("pricing_page_views").sum().alias("pricing_page_views"),
-            pl.col("demo_page_views").sum().alias("demo_page_views"),
-            (pl.col("session_duration_seconds").sum() / 60).round(2).alias("session_minutes"),
-            (pl.col("session_timestamp") > pl.col("snapshot_time") - pl.duration(days=7))
-            .sum()
-            .alias("n_sessions_last_7d"),
-            _days(pl.col("snapshot_time").first() - pl.col("session_timestamp").max()).alias(
-                "days_since_last_session"
-            ),
+            asof.count().alias("n_sessions"),
+            asof.total("page_views").alias("total_page_views"),
+            asof.total("pricing_page_views").alias("pricing_page_views"),
+            asof.total("demo_page_views").alias("demo_page_views"),
+            (asof.total("session_duration_seconds") / 60).round(2).alias("session_minutes"),
+            asof.count(week, "session_timestamp").alias("n_sessions_last_7d"),
+            asof.recency("session_timestamp").alias("days_since_last_session"),
         )
     )
     a = (
-        _events(tables["sales_activities"], "activity_timestamp", anc)
+        asof.as_of(tables["sales_activities"], la, "activity_timestamp")
         .group_by("lead_id")
         .agg(
-            pl.len().alias("n_sales_activities"),
-            (pl.col("activity_outcome") == connect_outcome).sum().alias("n_connected_activities"),
-            _days(pl.col("activity_timestamp").min() - pl.col("lead_created_at").first()).alias(
-                "days_to_first_activity"
+            asof.count().alias("n_sales_activities"),
+            asof.count(where=pl.col("activity_outcome") == connect_outcome).alias(
+                "n_connected_activities"
             ),
-            _days(pl.col("snapshot_time").first() - pl.col("activity_timestamp").max()).alias(
-                "days_since_last_activity"
-            ),
+            asof.days_from_start("activity_timestamp").alias("days_to_first_activity"),
+            asof.recency("activity_timestamp").alias("days_since_last_activity"),
         )
     )
     # Logged stages only move forward, so the stage at the anchor is the highest one entered.
     stage_dtype = tables["lead_stage_history"].schema["stage"]
     h = (
-        _events(tables["lead_stage_history"], "entered_at", anc)
+        asof.as_of(tables["lead_stage_history"], la, "entered_at")
         .group_by("lead_id")
         .agg(
-            stage_rank(stage_dtype, stage_order).max(),
-            pl.col("entered_at").max().alias("_last"),
-            pl.col("snapshot_time").first(),
+            asof.stage_as_of(stage_rank(stage_dtype, stage_order)).alias("stage"),
+            asof.days_since(pl.col("entered_at").max()).alias("days_in_stage_at_snapshot"),
             (pl.len() - 1).alias("n_stage_changes"),
         )
         .select(
@@ -169,15 +148,12 @@ def compute_features(
             .replace_strict(dict(enumerate(stage_order)), return_dtype=pl.String)
             .cast(stage_dtype)
             .alias("stage_at_snapshot"),
-            _days(pl.col("snapshot_time") - pl.col("_last")).alias("days_in_stage_at_snapshot"),
+            "days_in_stage_at_snapshot",
             "n_stage_changes",
         )
     )
     o = (
-        tables["opportunities"]
-        .lazy()
-        .join(anc.lazy(), on="lead_id", how="inner")
-        .filter(pl.col("created_at") <= pl.col("snapshot_time"))
+        asof.as_of(tables["opportunities"], la, "created_at")
         .group_by("lead_id")
         .agg(pl.col("estimated_acv").max().alias("opportunity_acv"))
     )
