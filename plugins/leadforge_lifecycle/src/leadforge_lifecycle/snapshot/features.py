@@ -1,7 +1,7 @@
 """Customer features at a cutoff, computed from the tables with the public cut rule.
 
 Every aggregate keeps only rows known at the cutoff (event_timestamp, invoice_date or
-period_end ≤ cutoff), so the features a student rebuilds from a public bundle match the task
+period_end ≤ cutoff, through :func:`leadforge_core.asof.as_of`, the rule of the public cut), so the features a student rebuilds from a public bundle match the task
 columns. The two traps deliberately break this rule and are flagged in the dictionary.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from leadforge_core import asof
 from leadforge_lifecycle.publish.tables import plan_expr
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.simulate.hazards import WEEKS_PER_MONTH
@@ -17,11 +18,9 @@ HEALTH_WINDOW_DAYS = 84  # the last 12 weeks
 WEEK = pl.duration(days=7)
 
 
-def _known(frame: pl.DataFrame, rows: pl.DataFrame, time_col: str) -> pl.DataFrame:
-    """Rows of ``frame`` for the task's customers with ``time_col`` ≤ their cutoff."""
-    return frame.join(rows.select("customer_id", "cutoff"), on="customer_id").filter(
-        pl.col(time_col) <= pl.col("cutoff")
-    )
+def cutoffs(rows: pl.DataFrame) -> asof.Anchors:
+    """Each task row's cutoff (``rows`` has ``customer_id`` and ``cutoff``)."""
+    return asof.Anchors(rows.select("customer_id", "cutoff"), "customer_id", "cutoff")
 
 
 def customer_features(
@@ -43,64 +42,62 @@ def customer_features(
     )
     base = rows.join(customers, on="customer_id", how="left", maintain_order="left")
 
-    events = _known(tables["subscription_events"], rows, "event_timestamp").sort(
-        "customer_id", "event_timestamp", "event_id"
+    anc = cutoffs(rows)
+    order = ["customer_id", "event_timestamp", "event_id"]
+    kind = pl.col("event_type")
+    ev = (
+        asof.as_of(tables["subscription_events"], anc, "event_timestamp", order_by=order)
+        .group_by("customer_id")
+        .agg(
+            asof.last_value("mrr_after", where=~kind.str.starts_with("payment")).alias("_mrr"),
+            asof.count(where=kind.eq("renewal")).alias("renewal_count"),
+            asof.count(where=kind.eq("expansion")).alias("expansion_count"),
+            asof.count(where=kind.eq("downgrade")).alias("downgrade_count"),
+            asof.count(where=kind.eq("payment_failure")).alias("payment_failure_count"),
+            asof.last_value("event_timestamp", where=kind == "payment_failure").alias(
+                "_last_failure"
+            ),
+            asof.last_value("event_timestamp", where=kind == "renewal").alias("_renewed"),
+            pl.col("contract_term_months_new").drop_nulls().last().alias("_term"),
+        )
     )
-    ev = events.group_by("customer_id").agg(
-        pl.col("mrr_after")
-        .filter(~pl.col("event_type").str.starts_with("payment"))
-        .last()
-        .alias("_mrr"),
-        pl.col("event_type").eq("renewal").sum().alias("renewal_count"),
-        pl.col("event_type").eq("expansion").sum().alias("expansion_count"),
-        pl.col("event_type").eq("downgrade").sum().alias("downgrade_count"),
-        pl.col("event_type").eq("payment_failure").sum().alias("payment_failure_count"),
-        pl.col("event_timestamp")
-        .filter(pl.col("event_type") == "payment_failure")
-        .last()
-        .alias("_last_failure"),
-        pl.col("event_timestamp")
-        .filter(pl.col("event_type") == "renewal")
-        .last()
-        .alias("_renewed"),
-        pl.col("contract_term_months_new").drop_nulls().last().alias("_term"),
+    # An invoice is open at the cutoff unless its settlement is known by then.
+    is_open = ~asof.known("settled_at").fill_null(False)
+    inv = (
+        asof.as_of(tables["invoices"], anc, "invoice_date")
+        .group_by("customer_id")
+        .agg(
+            asof.count(where=is_open).alias("unpaid_invoices_at_snapshot"),
+            asof.total("amount_usd", where=~is_open).alias("revenue_to_date"),
+        )
     )
-    invoices = _known(tables["invoices"], rows, "invoice_date").with_columns(
-        (pl.col("settled_at").is_null() | (pl.col("settled_at") > pl.col("cutoff"))).alias("_open")
-    )
-    inv = invoices.group_by("customer_id").agg(
-        pl.col("_open").sum().alias("unpaid_invoices_at_snapshot"),
-        pl.col("amount_usd").filter(~pl.col("_open")).sum().alias("revenue_to_date"),
-    )
-    health = tables["health_signals"].join(rows.select("customer_id", "cutoff"), on="customer_id")
-    recent = health.filter(
-        (pl.col("period_end") <= pl.col("cutoff"))
-        & (pl.col("period_end") > pl.col("cutoff") - pl.duration(days=HEALTH_WINDOW_DAYS))
-    )
+    health = tables["health_signals"]
     x = pl.col("period_end").dt.epoch("d").cast(pl.Float64) / 7.0
     y = pl.col("active_users").cast(pl.Float64)
     ok = y.is_not_null()
     xm = x.filter(ok) - x.filter(ok).mean()
-    hl = (
-        recent.sort("customer_id", "period_end")
-        .group_by("customer_id")
-        .agg(
-            y.mean().alias("active_users_mean_12w"),
-            ((xm * (y.filter(ok) - y.filter(ok).mean())).sum() / (xm * xm).sum()).alias(
-                "active_users_trend_12w"
-            ),
-            pl.col("feature_depth_score").mean().alias("feature_depth_mean_12w"),
-            pl.col("support_tickets").sum().alias("support_tickets_12w"),
-        )
+    by_period = ["customer_id", "period_end"]
+    recent = asof.as_of(
+        health, anc, "period_end", window=asof.last_days(HEALTH_WINDOW_DAYS), order_by=by_period
     )
-    nps = health.filter(
-        (pl.col("period_end") <= pl.col("cutoff")) & pl.col("nps_score").is_not_null()
+    hl = recent.group_by("customer_id").agg(
+        y.mean().alias("active_users_mean_12w"),
+        ((xm * (y.filter(ok) - y.filter(ok).mean())).sum() / (xm * xm).sum()).alias(
+            "active_users_trend_12w"
+        ),
+        asof.mean("feature_depth_score").alias("feature_depth_mean_12w"),
+        asof.total("support_tickets").alias("support_tickets_12w"),
     )
     nps = (
-        nps.sort("customer_id", "period_end")
+        asof.as_of(health, anc, "period_end", order_by=by_period)
         .group_by("customer_id")
-        .agg(pl.col("nps_score").last().alias("last_nps_score"))
+        .agg(
+            asof.last_value("nps_score", where=pl.col("nps_score").is_not_null()).alias(
+                "last_nps_score"
+            )
+        )
     )
+    ev, inv, hl, nps = pl.collect_all([ev, inv, hl, nps])
 
     frame = (
         base.join(ev, on="customer_id", how="left", maintain_order="left")
@@ -148,12 +145,16 @@ def customer_features(
     )
     if second_trap:
         # Trap 2: a health reading from the 12 weeks after the cutoff, named like a current one.
-        future = health.filter(
-            (pl.col("period_start") >= pl.col("cutoff"))
-            & (pl.col("period_start") < pl.col("cutoff") + pl.duration(days=HEALTH_WINDOW_DAYS))
+        # Deliberately past the cutoff, so not through asof.as_of.
+        start = pl.col("period_start")
+        future = asof.with_anchors(health, anc).filter(
+            (start >= pl.col(asof.ANCHOR))
+            & (start < pl.col(asof.ANCHOR) + pl.duration(days=HEALTH_WINDOW_DAYS))
         )
-        fut = future.group_by("customer_id").agg(
-            pl.col("active_users").mean().alias("active_users_current")
+        fut = (
+            future.group_by("customer_id")
+            .agg(pl.col("active_users").mean().alias("active_users_current"))
+            .collect()
         )
         frame = frame.join(fut, on="customer_id", how="left", maintain_order="left")
     return frame
