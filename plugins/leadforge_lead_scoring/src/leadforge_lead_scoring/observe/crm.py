@@ -3,7 +3,8 @@
 Scaled by the difficulty's observation parameters: delayed stage and activity logging,
 partial session visibility (consent / ad blockers), sparse activity logs, noisy first-touch
 attribution and lead-source normalization, missing enrichment and proxy scores.
-All draws use blocked streams over deterministic row orders.
+The operators are the core's (:mod:`leadforge_core.observe`); this module says which
+columns, streams and rates. All draws use blocked streams over deterministic row orders.
 """
 
 from __future__ import annotations
@@ -13,10 +14,24 @@ from concurrent.futures import ThreadPoolExecutor
 import attrs
 import numpy as np
 
-from leadforge_core.rng import RandomStreams, blocked_draw, blocks
+from leadforge_core.observe import (
+    Misattribution,
+    Stream,
+    delayed_logging,
+    logged_mask,
+    logging_delay_us,
+    misattribute_jointly,
+    missing_mask,
+    visible_mask,
+)
+from leadforge_core.rng import RandomStreams, blocks
 from leadforge_lead_scoring.simulate.engine import SimResult
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
 from leadforge_lead_scoring.world.population import US_PER_DAY, Population
+
+#: Lead-source noise codes: 0 = clean, 1 = "unknown", 2 = raw variant. When the source is
+#: misrecorded, it is either with equal odds.
+SOURCE_CONFUSION = np.array([[0.0, 0.5, 0.5]])
 
 
 @attrs.define
@@ -41,10 +56,14 @@ class Observed:
     missing: dict[str, np.ndarray]
 
 
+#: Simulated events happen on a day; their logged time of day is uniform within it.
+TIME_OF_DAY_US = US_PER_DAY - 1
+#: An exponential logging delay is never drawn with a zero mean (a tiny one instead).
+MIN_DELAY_DAYS = 1e-9
+
+
 def _offset(streams: RandomStreams, name: str, n: int) -> np.ndarray:
-    return blocked_draw(
-        streams, name, n, lambda r, k: (r.random(k) * (US_PER_DAY - 1)).astype(np.int64)
-    )
+    return logging_delay_us(n, Stream(streams, name), uniform_us=TIME_OF_DAY_US)
 
 
 def observe(
@@ -61,33 +80,25 @@ def observe(
     t_us = created[sim.touches.lead] + sim.touches.day.astype(np.int64) * US_PER_DAY
     t_us += _offset(streams, "observe.touches.time", t_us.size)
 
-    s_keep = blocked_draw(
-        streams,
-        "observe.sessions.visible",
+    s_keep = visible_mask(
         sim.sessions.lead.size,
-        lambda r, k: r.random(k) < obs["session_visibility"],
+        obs["session_visibility"],
+        Stream(streams, "observe.sessions.visible"),
     )
     s_lead = sim.sessions.lead[s_keep]
     s_us = created[s_lead] + sim.sessions.day[s_keep].astype(np.int64) * US_PER_DAY
     s_us += _offset(streams, "observe.sessions.time", sim.sessions.lead.size)[s_keep]
 
     n_a = sim.activities.lead.size
-    a_keep = blocked_draw(
-        streams,
-        "observe.activities.logged",
-        n_a,
-        lambda r, k: r.random(k) < obs["activity_log_rate"],
-    )
-    delay = blocked_draw(
-        streams,
-        "observe.activities.delay",
-        n_a,
-        lambda r, k: (
-            r.exponential(max(obs["activity_log_delay_days"], 1e-9), k) * US_PER_DAY
-        ).astype(np.int64),
+    a_keep = logged_mask(
+        n_a, 1.0 - obs["activity_log_rate"], Stream(streams, "observe.activities.logged")
     )
     a_us = created[sim.activities.lead] + sim.activities.day.astype(np.int64) * US_PER_DAY
-    a_us += _offset(streams, "observe.activities.time", n_a) + delay
+    a_us = delayed_logging(
+        a_us + _offset(streams, "observe.activities.time", n_a),
+        Stream(streams, "observe.activities.delay"),
+        max(obs["activity_log_delay_days"], MIN_DELAY_DAYS),
+    )
     a_keep &= a_us < end[sim.activities.lead]
 
     # Stage entries: true time of day, then delayed logging that never passes the close.
@@ -95,7 +106,7 @@ def observe(
     # GIL, and the result does not depend on scheduling.
     n = pop.n_leads
     logged = np.empty((sim.entry_day.shape[0], n), dtype=np.int64)
-    scale = max(obs["stage_log_delay_days"], 1e-9)
+    scale = max(obs["stage_log_delay_days"], MIN_DELAY_DAYS)
 
     def stage_block(span: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         b, lo, hi = span
@@ -103,16 +114,24 @@ def observe(
         entry = sim.entry_day[:, lo:hi].astype(np.int64)
         c = created[lo:hi]
         ns = entry.shape[0]
-        offs = streams.generator("observe.stages.time", b).random((k, ns)).T
-        offs = (offs * (US_PER_DAY - 1)).astype(np.int64)
-        sdelay = streams.generator("observe.stages.delay", b).exponential(scale, (k, ns)).T
-        sdelay = (sdelay * US_PER_DAY).astype(np.int64)
+        # Draws are lead-major (k, ns) from this block's streams, used stage-major.
+        offs = logging_delay_us(
+            (k, ns),
+            Stream(streams, "observe.stages.time", first_block=b),
+            uniform_us=TIME_OF_DAY_US,
+        ).T
         entered = entry >= 0
         true_us = np.where(entered, c[None, :] + entry * US_PER_DAY, -1)
         true_us += np.where(entry > 0, offs, 0)
         close = np.where(true_us[WON] >= 0, true_us[WON], true_us[LOST])
         close = np.where(close >= 0, close, end[lo:hi] - 1)
-        out = np.where(true_us > 0, np.minimum(true_us + sdelay, close[None, :]), true_us)
+        out = delayed_logging(
+            true_us.T,
+            Stream(streams, "observe.stages.delay", first_block=b),
+            scale,
+            cap_us=close[:, None],
+            valid=true_us.T > 0,
+        ).T
         out[0] = np.where(entry[0] == 0, c, -1)
         out[WON] = true_us[WON]
         out[LOST] = true_us[LOST]
@@ -138,23 +157,18 @@ def observe(
         for i in range(3)
     ]
 
-    # Attribution: the recorded first-touch channel is sometimes another channel.
-    attr = blocked_draw(
-        streams,
-        "observe.attribution",
-        n,
-        lambda r, k: np.stack(
-            [r.random(k) < obs["attribution_noise"], r.integers(0, n_channels, k), r.random(k)],
-            axis=1,
-        ),
+    # Attribution: the recorded first-touch channel is sometimes another channel, and the
+    # lead source is sometimes "unknown" or a raw (unnormalized) variant; both from one stream.
+    p_attr = obs["attribution_noise"]
+    channel, source = misattribute_jointly(
+        [
+            Misattribution(pop.channel, p_attr, n_categories=n_channels),
+            Misattribution(np.zeros(n, dtype=np.int64), p_attr, confusion=SOURCE_CONFUSION),
+        ],
+        Stream(streams, "observe.attribution"),
     )
-    noisy = attr[:, 0] > 0
-    first_channel = np.where(noisy, attr[:, 1], pop.channel).astype(np.int32)
-    source_noise = np.where(
-        attr[:, 2] < obs["attribution_noise"] * 0.5,
-        1,
-        np.where(attr[:, 2] < obs["attribution_noise"], 2, 0),
-    ).astype(np.int8)
+    first_channel = channel.astype(np.int32)
+    source_noise = source.astype(np.int8)
 
     miss_p = obs["missing_enrichment"]
     # Smaller accounts are enriched less often.
@@ -166,14 +180,14 @@ def observe(
         ("revenue", 1.2),
         ("maturity", 1.5),
     ):
-        u = blocked_draw(
-            streams, f"observe.enrichment.{col}", pop.n_accounts, lambda r, k: r.random(k)
+        missing[col] = missing_mask(
+            pop.n_accounts,
+            miss_p * mult * (1.3 - 0.6 * size),
+            Stream(streams, f"observe.enrichment.{col}"),
         )
-        missing[col] = u < miss_p * mult * (1.3 - 0.6 * size)
-    u = blocked_draw(
-        streams, "observe.enrichment.seniority", pop.n_contacts, lambda r, k: r.random(k)
+    missing["seniority"] = missing_mask(
+        pop.n_contacts, miss_p * 0.8, Stream(streams, "observe.enrichment.seniority")
     )
-    missing["seniority"] = u < miss_p * 0.8
 
     t_keep = t_us < end[sim.touches.lead]
     return Observed(

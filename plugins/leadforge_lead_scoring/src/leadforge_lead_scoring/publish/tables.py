@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from leadforge_core.ids import ids_at, make_ids
+from leadforge_core.observe import apply_missing, noisy_proxy
 from leadforge_core.rng import RandomStreams, blocked_draw
 from leadforge_lead_scoring.recipe import STAGE_KEYS, LeadScoringWorld
 from leadforge_lead_scoring.simulate.mechanisms import LOST, WON
@@ -94,8 +95,7 @@ def build_tables(
     rep_id = pl.Series("rep_id", np.arange(n_rep, dtype=np.int64))
     miss = ob.missing
 
-    def nullable(series: pl.Series, mask: np.ndarray) -> pl.Series:
-        return pl.select(pl.when(pl.Series(mask)).then(None).otherwise(series)).to_series()
+    nullable = apply_missing
 
     stems = _text(world.company_names.stems, pop.name_stem)
     suffixes = _text(world.company_names.suffixes, pop.name_suffix)
@@ -158,22 +158,10 @@ def build_tables(
         .then(src.str.to_uppercase().str.replace("_", " "))
         .otherwise(src)
     ).to_series()
+    # Proxy scores: noisy logistic measurements of latents, both from one generator in turn.
     rng = streams.generator("render.proxies")
-    lead_score = np.clip(
-        np.rint(
-            100
-            / (1 + np.exp(-(nodes["lead_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))
-        ),
-        1,
-        99,
-    ).astype(np.int64)
-    fit_score = np.clip(
-        np.rint(
-            100 / (1 + np.exp(-(nodes["fit_score_proxy"] + proxy_noise * rng.standard_normal(n_l))))
-        ),
-        1,
-        99,
-    ).astype(np.int64)
+    lead_score = noisy_proxy(nodes["lead_score_proxy"], proxy_noise, rng)
+    fit_score = noisy_proxy(nodes["fit_score_proxy"], proxy_noise, rng)
     fit_missing = miss["industry"][lead_account] & miss["employee_band"][lead_account]
     leads = pl.DataFrame(
         {
