@@ -399,6 +399,8 @@ def duplicate_records(
     Returns:
         The originals in order, then the copies in the order of their originals.
     """
+    if table.schema[id_column] != pl.String:
+        raise ValueError(f"duplicate_records needs string ids in {id_column!r}")
     rate = _rate(p, table.height)
     draws = _draw(source, table.height, lambda r, k: np.stack([r.random(k), r.random(k)], axis=1))
     draws = draws.reshape(table.height, 2)
