@@ -209,3 +209,40 @@ def test_bad_windows_are_rejected() -> None:
         asof.Window(3, "later")
     with pytest.raises(ValueError):
         asof.count(asof.last_days(3))
+
+
+def test_float_sums_and_means_do_not_depend_on_threads() -> None:
+    """A few large groups over a many-chunk table: polars splits such groups across threads,
+    which reorders a plain float sum; total/mean gather each group in table order."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    parts = []
+    for _ in range(8):
+        n = 40_000
+        parts.append(
+            pl.DataFrame(
+                {
+                    "k": pl.Series(rng.integers(0, 4, n), dtype=pl.Int64),
+                    "t": _ts(list(rng.integers(0, 5 * DAY, n))),
+                    "v": rng.random(n) * 1e3,
+                }
+            )
+        )
+    events = pl.concat(parts, rechunk=False)
+    anchors = _anchors([0] * 4, [10 * DAY] * 4, positional=True)
+
+    def run() -> tuple[list[float], list[float]]:
+        out = (
+            asof.as_of(events, anchors, "t")
+            .group_by("k")
+            .agg(asof.total("v").alias("s"), asof.mean("v").alias("m"))
+            .sort("k")
+            .collect()
+        )
+        return out["s"].to_list(), out["m"].to_list()
+
+    first = run()
+    assert all(run() == first for _ in range(6))
+    expected = events.group_by("k").agg(pl.col("v").sum()).sort("k")["v"].to_numpy()
+    assert np.allclose(first[0], expected)

@@ -266,18 +266,41 @@ def count(
     return pl.len() if cond is None else cond.sum()
 
 
+def _column(column: str | pl.Expr) -> pl.Expr:
+    return pl.col(column) if isinstance(column, str) else column
+
+
+def _in_order(expr: pl.Expr, agg: pl.Expr) -> pl.Expr:
+    """``agg`` (an aggregation of ``pl.element()``) over each group's values gathered in
+    table order: polars' own kernel, without splitting a group across threads."""
+    return expr.implode().list.eval(agg).list.first()
+
+
 def total(
-    column: str, window: Window | None = None, time: str | None = None, where: pl.Expr | None = None
+    column: str | pl.Expr,
+    window: Window | None = None,
+    time: str | None = None,
+    where: pl.Expr | None = None,
 ) -> pl.Expr:
-    """Sum of ``column`` over known events (optionally in a window / filtered)."""
-    return _where(pl.col(column), window, time, where).sum()
+    """Sum of ``column`` over known events (optionally in a window / filtered); 0 if none.
+
+    Floats are summed over each group's rows in table order (the group is gathered first),
+    so the result does not depend on how polars splits the work across threads.
+    """
+    return _in_order(_where(_column(column), window, time, where), pl.element().sum())
 
 
 def mean(
-    column: str, window: Window | None = None, time: str | None = None, where: pl.Expr | None = None
+    column: str | pl.Expr,
+    window: Window | None = None,
+    time: str | None = None,
+    where: pl.Expr | None = None,
 ) -> pl.Expr:
-    """Mean of ``column`` over known events (nulls ignored; null when there are none)."""
-    return _where(pl.col(column), window, time, where).mean()
+    """Mean of ``column`` over known events (nulls ignored; null when there are none).
+
+    Like :func:`total`, computed over each group's rows in table order (thread-independent).
+    """
+    return _in_order(_where(_column(column), window, time, where), pl.element().mean())
 
 
 def n_distinct(column: str, where: pl.Expr | None = None) -> pl.Expr:

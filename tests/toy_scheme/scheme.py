@@ -25,6 +25,7 @@ from leadforge_core import (
     TaskOutput,
     TaskSpec,
     TaskType,
+    asof,
 )
 from leadforge_core.config.fields import int_field
 from leadforge_core.errors import ConfigError
@@ -225,22 +226,26 @@ class ToyShop(Scheme):
         anchor = customers.select(
             "customer_id", anchor=pl.col("signup_at") + pl.duration(days=ctx.params.snapshot_day)
         )
-        o = orders.join(anchor, on="customer_id")
+        anchors = asof.Anchors(anchor, "customer_id", "anchor")
         before = (
-            o.filter(pl.col("ordered_at") <= pl.col("anchor"))
+            asof.as_of(orders, anchors, "ordered_at")
             .group_by("customer_id")
-            .agg(orders_before=pl.len().cast(pl.Int64), spend_before=pl.col("amount").sum())
+            .agg(orders_before=asof.count().cast(pl.Int64), spend_before=asof.total("amount"))
+            .collect()
         )
+        # The label looks past the anchor on purpose.
         after = (
-            o.filter(
-                (pl.col("ordered_at") > pl.col("anchor"))
+            asof.with_anchors(orders, anchors)
+            .filter(
+                (pl.col("ordered_at") > pl.col(asof.ANCHOR))
                 & (
                     pl.col("ordered_at")
-                    <= pl.col("anchor") + pl.duration(days=ctx.params.reorder_window)
+                    <= pl.col(asof.ANCHOR) + pl.duration(days=ctx.params.reorder_window)
                 )
             )
             .group_by("customer_id")
             .agg(pl.len().alias("n_after"))
+            .collect()
         )
         task = (
             customers.join(anchor, on="customer_id", maintain_order="left")
@@ -364,12 +369,8 @@ class ToyShop(Scheme):
         anchor = customers.select(
             "customer_id", anchor=pl.col("signup_at") + pl.duration(days=ctx.params.snapshot_day)
         )
-        orders = (
-            rendered.tables["orders"]
-            .join(anchor, on="customer_id")
-            .filter(pl.col("ordered_at") <= pl.col("anchor"))
-            .drop("anchor")
-        )
+        anchors = asof.Anchors(anchor, "customer_id", "anchor")
+        orders = asof.cut(rendered.tables, anchors, {"orders": "ordered_at"})["orders"]
         seen = orders.group_by("customer_id").agg(pl.len().alias("k"))
         customers = (
             customers.join(seen, on="customer_id", how="left", maintain_order="left")

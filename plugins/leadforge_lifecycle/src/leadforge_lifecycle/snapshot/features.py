@@ -81,7 +81,7 @@ def customer_features(
         health, anc, "period_end", window=asof.last_days(HEALTH_WINDOW_DAYS), order_by=by_period
     )
     hl = recent.group_by("customer_id").agg(
-        y.mean().alias("active_users_mean_12w"),
+        asof.mean(y).alias("active_users_mean_12w"),
         ((xm * (y.filter(ok) - y.filter(ok).mean())).sum() / (xm * xm).sum()).alias(
             "active_users_trend_12w"
         ),
@@ -153,7 +153,7 @@ def customer_features(
         )
         fut = (
             future.group_by("customer_id")
-            .agg(pl.col("active_users").mean().alias("active_users_current"))
+            .agg(asof.mean("active_users").alias("active_users_current"))
             .collect()
         )
         frame = frame.join(fut, on="customer_id", how="left", maintain_order="left")
