@@ -246,3 +246,39 @@ def test_float_sums_and_means_do_not_depend_on_threads() -> None:
     assert all(run() == first for _ in range(6))
     expected = events.group_by("k").agg(pl.col("v").sum()).sort("k")["v"].to_numpy()
     assert np.allclose(first[0], expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.one_of(st.none(), st.sampled_from([-0.0, 0.0, 1.5, -2.25, 1e-3, 7.0])),
+            st.one_of(st.none(), st.integers(-5, 5)),
+        ),
+        max_size=30,
+    )
+)
+def test_total_and_mean_equal_polars_on_small_groups(rows) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    frame = pl.DataFrame(rows, schema={"k": pl.Int64, "f": pl.Float64, "i": pl.Int64}, orient="row")
+    ours = frame.group_by("k").agg(
+        asof.total("f").alias("tf"),
+        asof.total("i").alias("ti"),
+        asof.mean("f").alias("mf"),
+        asof.total("f", where=pl.col("i") > 0).alias("tw"),
+    )
+    theirs = frame.group_by("k").agg(
+        pl.col("f").sum().alias("tf"),
+        pl.col("i").sum().alias("ti"),
+        pl.col("f").mean().alias("mf"),
+        pl.col("f").filter(pl.col("i") > 0).sum().alias("tw"),
+    )
+    ours, theirs = ours.sort("k"), theirs.sort("k")
+    assert ours.schema == theirs.schema
+    for col in ("tf", "mf", "tw"):  # bit for bit, signed zeros included
+        a = ours[col].fill_null(np.nan).to_numpy().view(np.int64)
+        b = theirs[col].fill_null(np.nan).to_numpy().view(np.int64)
+        assert np.array_equal(a, b), col
+    assert ours["ti"].equals(theirs["ti"])

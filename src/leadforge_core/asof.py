@@ -287,7 +287,10 @@ def total(
     Floats are summed over each group's rows in table order (the group is gathered first),
     so the result does not depend on how polars splits the work across threads.
     """
-    return _in_order(_where(_column(column), window, time, where), pl.element().sum())
+    # Nulls count as 0, and a sum over no values is 0 (an empty float list sums to -0.0),
+    # as in polars' column sum.
+    values = _where(_column(column), window, time, where).fill_null(0).implode()
+    return pl.when(values.list.len() == 0).then(0).otherwise(values.list.sum())
 
 
 def mean(
