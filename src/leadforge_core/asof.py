@@ -79,24 +79,20 @@ class Anchors:
     anchor: str
     start: str | None = None
     positional: bool = False
+    #: One anchor for every row (see :meth:`constant`); ``key`` is then unused.
+    is_constant: bool = attrs.field(default=False, kw_only=True)
 
     @classmethod
-    def constant(cls, at: dt.datetime | pl.Expr, key: str | None = None) -> Anchors:
+    def constant(cls, at: dt.datetime | pl.Expr) -> Anchors:
         """One anchor for every row (a calendar cutoff such as an observation date).
 
         Arguments:
             at: the cutoff, a datetime or a polars datetime expression (e.g. a literal).
-            key: unused by the cutoff; kept for symmetry with keyed anchors.
         Returns:
             Anchors that attach ``at`` to every event row.
         """
         value = at if isinstance(at, pl.Expr) else pl.lit(at, dtype=pl.Datetime("us"))
-        return cls(pl.select(value.alias("__at")), key or "", "__at")
-
-    @property
-    def is_constant(self) -> bool:
-        """True for :meth:`constant` anchors."""
-        return self.key == "" and self.frame.height == 1 and self.anchor == "__at"
+        return cls(pl.select(value.alias(ANCHOR)), "", ANCHOR, is_constant=True)
 
 
 @attrs.frozen
@@ -281,16 +277,18 @@ def total(
     window: Window | None = None,
     time: str | None = None,
     where: pl.Expr | None = None,
+    *,
+    ordered: bool = True,
 ) -> pl.Expr:
     """Sum of ``column`` over known events (optionally in a window / filtered); 0 if none.
 
-    Floats are summed over each group's rows in table order (the group is gathered first),
-    so the result does not depend on how polars splits the work across threads.
+    With ``ordered`` (the default) each group's values are gathered in table order and
+    summed by polars' own kernel, so a float result does not depend on how polars splits a
+    large group across threads. ``ordered=False`` is polars' plain (faster) group sum, exact
+    for integer columns, whose sums do not depend on the order.
     """
-    # Nulls count as 0, and a sum over no values is 0 (an empty float list sums to -0.0),
-    # as in polars' column sum.
-    values = _where(_column(column), window, time, where).fill_null(0).implode()
-    return pl.when(values.list.len() == 0).then(0).otherwise(values.list.sum())
+    values = _where(_column(column), window, time, where)
+    return _in_order(values, pl.element().sum()) if ordered else values.sum()
 
 
 def mean(

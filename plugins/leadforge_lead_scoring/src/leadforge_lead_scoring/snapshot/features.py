@@ -112,10 +112,13 @@ def compute_features(
         .group_by("lead_id")
         .agg(
             asof.count().alias("n_sessions"),
-            asof.total("page_views").alias("total_page_views"),
-            asof.total("pricing_page_views").alias("pricing_page_views"),
-            asof.total("demo_page_views").alias("demo_page_views"),
-            (asof.total("session_duration_seconds") / 60).round(2).alias("session_minutes"),
+            # Integer columns: their sums do not depend on the order.
+            asof.total("page_views", ordered=False).alias("total_page_views"),
+            asof.total("pricing_page_views", ordered=False).alias("pricing_page_views"),
+            asof.total("demo_page_views", ordered=False).alias("demo_page_views"),
+            (asof.total("session_duration_seconds", ordered=False) / 60)
+            .round(2)
+            .alias("session_minutes"),
             asof.count(week, "session_timestamp").alias("n_sessions_last_7d"),
             asof.recency("session_timestamp").alias("days_since_last_session"),
         )
