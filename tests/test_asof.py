@@ -195,7 +195,7 @@ def test_constant_anchor_and_null_anchor() -> None:
     assert asof.as_of(events, _anchors([0], [None], False), "t").collect().height == 0
 
 
-def test_trap_helper_sees_the_future_but_as_of_does_not() -> None:
+def test_with_anchors_sees_the_future_but_as_of_does_not() -> None:
     anchors = _anchors([0], [DAY], positional=False)
     events = _events([(0, 0, 1, 0, 0), (0, 3 * DAY, 1, 0, 0)], positional=False)
     assert asof.with_anchors(events, anchors).collect().height == 2
