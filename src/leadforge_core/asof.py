@@ -268,7 +268,8 @@ def _column(column: str | pl.Expr) -> pl.Expr:
 
 def _in_order(expr: pl.Expr, agg: pl.Expr) -> pl.Expr:
     """``agg`` (an aggregation of ``pl.element()``) over each group's values gathered in
-    table order: polars' own kernel, without splitting a group across threads."""
+    table order, so a group is never split across threads (polars' series kernel; it may
+    differ from polars' group-by kernel in the last bit, but never from run to run)."""
     return expr.implode().list.eval(agg).list.first()
 
 
