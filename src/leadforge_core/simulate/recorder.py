@@ -1,0 +1,96 @@
+"""Event recorder: columns per event kind, appended per step and concatenated at the end.
+
+Each call to :meth:`EventRecorder.add` appends one batch of rows (arrays of equal length;
+scalars are broadcast). Batches keep a call number, so the events of several blocks can be
+merged either block after block or interleaved back into the order one loop over the whole
+population would have produced (:func:`merge_blocks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+ArrayLike = np.ndarray | int | float | np.generic
+
+
+class EventRecorder:
+    """Collects rows of several event kinds.
+
+    Args:
+        kinds: the columns of each event kind, e.g.
+            ``{"touch": ("lead", "day"), "activity": ("lead", "day", "stage")}``.
+    """
+
+    def __init__(self, kinds: Mapping[str, Sequence[str]]) -> None:
+        self.kinds = {k: tuple(cols) for k, cols in kinds.items()}
+        self._parts: dict[str, dict[str, list[np.ndarray]]] = {
+            k: {c: [] for c in (*cols, "_call")} for k, cols in self.kinds.items()
+        }
+        self._calls = 0
+
+    def add(self, kind: str, **cols: ArrayLike) -> None:
+        """Append a batch of ``kind`` rows; every column of the kind must be given.
+
+        Call it every step even when the batch is empty: call numbers then line up across
+        blocks (needed for interleaved merging).
+        """
+        if set(cols) != set(self.kinds[kind]):
+            raise ValueError(f"{kind} events need exactly the columns {self.kinds[kind]}")
+        sizes = {int(np.size(v)) for v in cols.values() if np.ndim(v)}
+        if len(sizes) != 1:
+            raise ValueError("a batch needs at least one array column, all of one length")
+        size = sizes.pop()
+        parts = self._parts[kind]
+        for key, value in cols.items():
+            parts[key].append(np.broadcast_to(np.asarray(value), (size,)).copy())
+        parts["_call"].append(np.full(size, self._calls, dtype=np.int64))
+        self._calls += 1
+
+    def columns(self, kind: str) -> dict[str, np.ndarray]:
+        """The rows of ``kind`` recorded so far, one array per column (float64 when empty)."""
+        return {c: np.concatenate(v) if v else np.empty(0) for c, v in self._parts[kind].items()}
+
+    def frame(self, kind: str) -> dict[str, np.ndarray]:
+        """Like :meth:`columns` without the internal call number."""
+        out = self.columns(kind)
+        out.pop("_call")
+        return out
+
+
+def merge_blocks(
+    recorders: Sequence[EventRecorder],
+    kind: str,
+    offsets: Mapping[str, Sequence[int]] | None = None,
+    interleave_by: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Concatenate the ``kind`` rows of several blocks' recorders (given in block order).
+
+    Args:
+        recorders: one recorder per block, in block order.
+        kind: the event kind.
+        offsets: per column, a value added to each block's rows (e.g. the block's first global
+            entity index for an entity column).
+        interleave_by: an entity column; when given, rows are ordered by (call number, that
+            column) — the order a single loop over all blocks' entities would have recorded.
+            Blocks must then have made the same sequence of calls. Otherwise block after block.
+    """
+    parts = [r.columns(kind) for r in recorders]
+    if not parts:
+        raise ValueError("no recorders to merge")
+    offsets = offsets or {}
+    out: dict[str, np.ndarray] = {}
+    for col in parts[0]:
+        pieces = [p[col] for p in parts]
+        if col in offsets:
+            pieces = [
+                x + np.asarray(off, dtype=x.dtype)
+                for x, off in zip(pieces, offsets[col], strict=True)
+            ]
+        out[col] = np.concatenate(pieces)
+    if interleave_by is not None and len(parts) > 1:
+        order = np.lexsort((out[interleave_by], out["_call"]))
+        out = {c: v[order] for c, v in out.items()}
+    out.pop("_call")
+    return out
