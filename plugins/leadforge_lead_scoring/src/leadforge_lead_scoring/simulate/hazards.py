@@ -1,4 +1,4 @@
-"""Per-day probabilities and the exogenous inputs that feed the hidden graph."""
+"""The exogenous inputs that feed the hidden graph, and the rep execution effect."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ import numpy as np
 
 from leadforge_lead_scoring.recipe import LeadScoringWorld
 from leadforge_lead_scoring.world.population import Population
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.asarray((1.0 / (1.0 + np.exp(-x))).astype(np.float32))
 
 
 def exogenous_inputs(
