@@ -7,6 +7,7 @@ not depend on any other entity's intensity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,7 +56,7 @@ def recency_decay(t: int, scale: float, floor: float) -> np.float32:
 
     Starts at 1 and decays toward ``floor`` with e-folding time ``scale`` steps.
     """
-    return np.float32(floor + (1.0 - floor) * np.exp(-t / scale))
+    return np.float32(floor + (1.0 - floor) * math.exp(-t / scale))
 
 
 def channel_multiplier(codes: np.ndarray, multipliers: Sequence[float]) -> np.ndarray:

@@ -47,10 +47,11 @@ def competing_exits(u: np.ndarray, *probs: np.ndarray) -> np.ndarray:
     Returns:
         int8 array: the index of the exit taken, or :data:`STAY`.
     """
-    out = np.full(np.shape(u), STAY, dtype=np.int8)
-    low = np.zeros(np.shape(u), dtype=np.result_type(u, *probs))
-    for k, p in enumerate(probs):
-        high = low + p
-        out[(out == STAY) & (u >= low) & (u < high)] = k
-        low = high
-    return out
+    u = np.asarray(u)
+    taken = np.zeros(u.shape, dtype=np.int8)
+    cum: np.ndarray | None = None
+    for p in probs:
+        cum = p if cum is None else cum + p
+        taken += u >= cum  # number of band ends at or below u
+    taken[taken == len(probs)] = STAY
+    return taken

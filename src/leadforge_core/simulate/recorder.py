@@ -44,7 +44,7 @@ class EventRecorder:
         size = sizes.pop()
         parts = self._parts[kind]
         for key, value in cols.items():
-            parts[key].append(np.broadcast_to(np.asarray(value), (size,)).copy())
+            parts[key].append(np.full(size, value) if not np.ndim(value) else np.array(value))
         parts["_call"].append(np.full(size, self._calls, dtype=np.int64))
         self._calls += 1
 
@@ -64,6 +64,7 @@ def merge_blocks(
     kind: str,
     offsets: Mapping[str, Sequence[int]] | None = None,
     interleave_by: str | None = None,
+    block_column: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Concatenate the ``kind`` rows of several blocks' recorders (given in block order).
 
@@ -75,6 +76,8 @@ def merge_blocks(
         interleave_by: an entity column; when given, rows are ordered by (call number, that
             column) — the order a single loop over all blocks' entities would have recorded.
             Blocks must then have made the same sequence of calls. Otherwise block after block.
+        block_column: when given, an extra column of that name holds each row's position in
+            ``recorders`` (to map block-local codes afterwards).
     """
     parts = [r.columns(kind) for r in recorders]
     if not parts:
@@ -89,6 +92,10 @@ def merge_blocks(
                 for x, off in zip(pieces, offsets[col], strict=True)
             ]
         out[col] = np.concatenate(pieces)
+    if block_column is not None:
+        out[block_column] = np.repeat(
+            np.arange(len(parts), dtype=np.int64), [p["_call"].size for p in parts]
+        )
     if interleave_by is not None and len(parts) > 1:
         order = np.lexsort((out[interleave_by], out["_call"]))
         out = {c: v[order] for c, v in out.items()}

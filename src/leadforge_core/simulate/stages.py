@@ -44,14 +44,15 @@ class StageMachine:
         """Days each open entity has spent in its current stage at step ``t`` (float32)."""
         return (t - self.current_entry[self.open]).astype(np.float32)
 
-    def move(self, new_stage: np.ndarray, t: int) -> np.ndarray:
+    def move(self, new_stage: np.ndarray, t: int, current: np.ndarray | None = None) -> np.ndarray:
         """Apply this step's stages of the open entities; returns the indices that moved.
 
         Args:
             new_stage: stage of each open entity after step ``t`` (aligned with :attr:`open`).
             t: the step (day) of the moves; recorded as the entry day of the new stage.
+            current: :attr:`open_stage` if the caller already holds it (saves a gather).
         """
-        old = self.open_stage
+        old = self.open_stage if current is None else current
         new = np.asarray(new_stage, dtype=np.int8)
         if np.any(new < old):
             raise ValueError("stage machines only move forward")

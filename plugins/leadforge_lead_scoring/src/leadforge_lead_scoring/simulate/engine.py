@@ -176,11 +176,11 @@ class LeadFunnel:
 
     def step(self, st: _LeadBlock, t: int) -> None:
         m, f, n = self.m, st.funnel, st.block.size
-        # Every lead gets its uniforms every day, open or not (common random numbers).
-        u = st.draws.uniform(2, dtype=np.float32)
-        v = st.draws.uniform(3, dtype=np.float32)
+        # Every lead gets its uniforms every day, open or not (common random numbers): touch,
+        # session, contact (first contact while uncontacted, an activity afterwards: a lead
+        # needs one of the two) and stage.
+        u = st.draws.uniform(4, dtype=np.float32)
         op, so = f.open, f.open_stage
-        v = v[:, op]
         decay = recency_decay(t, m.touch_decay_days, 0.35)
         p_touch = st.closed_touch[f.stage]
         p_touch[op] = st.touch_p[op] * decay
@@ -189,13 +189,14 @@ class LeadFunnel:
         p_sess[op] = st.session_p[op] * decay * np.where(so >= 3, np.float32(1.4), np.float32(1.0))
         sess = u[1] < p_sess
         st.events.add("session", lead=np.flatnonzero(sess), day=np.int16(t))
+        contact = u[2, op]
         co = st.contacted[op]
-        first = ~co & (v[0] < st.fc_p[op])
+        first = ~co & (contact < st.fc_p[op])
         st.contacted[op[first]] = True
         if t <= 1:
             st.fast[op[first]] = True
+        act = first | (co & (contact < st.act_rate[so]))
         co |= first
-        act = first | (co & (v[1] < st.act_rate[so]))
         st.events.add("activity", lead=op[act], day=np.int16(t), stage=so[act])
         # Stage transitions: hazards by stage, dwell time, late shocks, session-triggered jumps.
         flat = so.astype(np.int64) * n + op
@@ -207,9 +208,9 @@ class LeadFunnel:
             st.fast[op] & (so >= 1) & (so <= 3), np.float32(m.speed_bonus), np.float32(-0.2)
         )
         x_lost = st.lost_flat[flat] + m.dwell_lost_per_day * f.dwell(t) - shocked
-        exit_ = competing_exits(v[2], sigmoid(x_lost), sigmoid(x_adv))
+        exit_ = competing_exits(u[3, op], sigmoid(x_lost), sigmoid(x_adv))
         new = np.where(exit_ == 0, LOST, np.where(exit_ == 1, so + 1, so))
-        f.move(new, t)
+        f.move(new, t, so)
 
     def finish(self, st: _LeadBlock) -> dict[str, Any]:
         f = st.funnel

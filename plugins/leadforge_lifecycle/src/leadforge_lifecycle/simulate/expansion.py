@@ -11,10 +11,6 @@ MRR_FLOOR = 100.0
 SETTLE_WEEKS = 8
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def expansion_probability(
     base: float,
     adoption: np.ndarray,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from leadforge_lifecycle.simulate.draws import BlockDraws
+from leadforge_core.simulate import BlockDraws, blank_unlogged, unlogged
 
 NPS_EVERY_WEEKS = 13
 
@@ -27,6 +27,8 @@ class PeriodRows:
 
 
 class Telemetry:
+    """Usage accumulators and period readings of one block of customers."""
+
     def __init__(self, n: int, period_weeks: int, draws: BlockDraws) -> None:
         self.period_weeks = period_weeks
         self.draws = draws
@@ -50,7 +52,7 @@ class Telemetry:
     ) -> None:
         """Close a period: draw the readings and reset the accumulators."""
         z_users, z_depth, z_nps = self.draws.normal(), self.draws.normal(), self.draws.normal()
-        missing = [self.draws.random() < missingness for _ in range(4)]
+        missing = [unlogged(self.draws.uniform(), missingness) for _ in range(4)]
         weeks = self.weeks
         tickets = self.draws.poisson(np.where(weeks > 0, ticket_rate * weeks, 0.0))
         idx = np.flatnonzero(weeks > 0)
@@ -65,7 +67,7 @@ class Telemetry:
             nps = np.full(idx.size, np.nan)
 
         def blank(values: np.ndarray, k: int) -> np.ndarray:
-            return np.where(missing[k][idx], np.nan, values)
+            return blank_unlogged(values, missing[k][idx])
 
         self.rows.append(
             PeriodRows(
@@ -83,7 +85,24 @@ class Telemetry:
         self.depth[:] = 0.0
 
     def collect(self) -> PeriodRows:
-        fields = attrs.fields(PeriodRows)
-        return PeriodRows(
-            **{f.name: np.concatenate([getattr(r, f.name) for r in self.rows]) for f in fields}
-        )
+        return _concat(self.rows)
+
+
+def _concat(rows: list[PeriodRows]) -> PeriodRows:
+    return PeriodRows(
+        **{
+            f.name: np.concatenate([getattr(r, f.name) for r in rows])
+            for f in attrs.fields(PeriodRows)
+        }
+    )
+
+
+def merge_periods(parts: list[PeriodRows], starts: list[int]) -> PeriodRows:
+    """The blocks' rows (customer indices local to each block) as one table ordered by period
+    and then customer, with global customer indices."""
+    shifted = [
+        attrs.evolve(p, customer=p.customer + lo) for p, lo in zip(parts, starts, strict=True)
+    ]
+    rows = _concat(shifted)
+    order = np.lexsort((rows.customer, rows.period))
+    return PeriodRows(**{f.name: getattr(rows, f.name)[order] for f in attrs.fields(PeriodRows)})
