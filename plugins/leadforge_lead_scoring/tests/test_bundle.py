@@ -170,3 +170,31 @@ def test_public_render_equals_the_reference_cut_of_the_full_render() -> None:
         assert planned[name].equals(frame), name
     for name in EVENT_TABLES:
         assert 0 < reference[name].height < full.tables[name].height, name
+
+
+def test_a_leads_history_does_not_depend_on_other_leads() -> None:
+    """Common random numbers: turning other leads into duplicates (which never progress and
+    emit nothing) leaves every remaining lead's funnel and events unchanged."""
+    scheme, ctx = context(seed=3, n_leads=900)
+    world = scheme.build_world(ctx)
+    w = ctx.recipe.world
+
+    def simulate() -> engine.SimResult:
+        return engine.run(
+            world.mechanisms, w, world.pop, world.graph, ctx.streams, ctx.progress, block_size=300
+        )
+
+    base = simulate()
+    flipped = np.zeros(world.pop.n_leads, dtype=bool)
+    flipped[np.flatnonzero(~world.pop.is_duplicate)[::7]] = True
+    world.pop.is_duplicate[flipped] = True
+    other = simulate()
+    keep = ~flipped
+    assert np.array_equal(base.entry_day[:, keep], other.entry_day[:, keep])
+    assert not np.array_equal(base.entry_day, other.entry_day)
+    for kind in ("touches", "sessions", "activities"):
+        a, b = getattr(base, kind), getattr(other, kind)
+        rows_a = keep[a.lead]
+        rows_b = keep[b.lead]
+        assert np.array_equal(a.lead[rows_a], b.lead[rows_b]), kind
+        assert np.array_equal(a.day[rows_a], b.day[rows_b]), kind

@@ -10,6 +10,7 @@ events are recorded per week and merged back into week order at the end.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import attrs
@@ -409,7 +410,7 @@ def simulate(
     dunning_weeks: int,
     period_weeks: int,
     block_size: int = BLOCK_SIZE,
-    workers: int = 1,
+    workers: int = min(os.cpu_count() or 1, 4),
     order: list[int] | None = None,
 ) -> SimResult:
     """Run the weekly loop for every customer; ``order`` and ``workers`` do not change output."""
