@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from leadforge_core.rng import RandomStreams, blocked_draw
+from leadforge_core.simulate import arrival_steps, categorical, seasonal_weights
 from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.recipe import LeadScoringWorld
 
@@ -24,15 +25,6 @@ US_PER_DAY = 86_400_000_000
 def _weights(items: Sequence[Any]) -> np.ndarray:
     w = np.array([i.weight for i in items], dtype=np.float64)
     return np.asarray(w / w.sum())
-
-
-def _pick(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
-    """Categorical draw via inverse CDF (vectorized, int32 codes)."""
-    return (
-        np.searchsorted(np.cumsum(p), rng.random(size), side="right")
-        .clip(0, p.size - 1)
-        .astype(np.int32)
-    )
 
 
 def _normal(streams: RandomStreams, name: str, n: int, sd: float) -> np.ndarray:
@@ -114,7 +106,7 @@ def build_population(
     s = streams
 
     def acc_draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        band = _pick(rng, _weights(world.employee_bands), k)
+        band = categorical(rng, _weights(world.employee_bands), k)
         # Revenue follows size with one band of slack either way.
         scale = (len(world.revenue_bands) - 1) / max(len(world.employee_bands) - 1, 1)
         rev = np.clip(
@@ -122,11 +114,11 @@ def build_population(
         )
         return np.stack(
             [
-                _pick(rng, _weights(world.industries), k),
-                _pick(rng, _weights(world.regions), k),
+                categorical(rng, _weights(world.industries), k),
+                categorical(rng, _weights(world.regions), k),
                 band,
                 rev.astype(np.int32),
-                _pick(rng, _weights(world.maturity_bands), k),
+                categorical(rng, _weights(world.maturity_bands), k),
                 rng.integers(0, len(world.company_names.stems), k),
                 rng.integers(0, len(world.company_names.suffixes), k),
                 rng.integers(30, 900, k),  # days the account existed before its first lead
@@ -146,16 +138,16 @@ def build_population(
     acc_p = acc_p / acc_p.sum()
 
     def contact_draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        role = _pick(rng, _weights(world.roles), k)
+        role = categorical(rng, _weights(world.roles), k)
         n_titles = np.array([len(r.titles) for r in world.roles])
         title = (rng.random(k) * n_titles[role]).astype(np.int32)
         return np.stack(
             [
-                _pick(rng, acc_p, k),
+                categorical(rng, acc_p, k),
                 role,
                 title,
-                _pick(rng, _weights(world.seniorities), k),
-                _pick(rng, _weights(world.email_domain_types), k),
+                categorical(rng, _weights(world.seniorities), k),
+                categorical(rng, _weights(world.email_domain_types), k),
                 rng.integers(0, 20, k),  # days the contact existed before its first lead
             ],
             axis=1,
@@ -172,18 +164,14 @@ def build_population(
 
     # Calendar: weekday and seasonal weights over the acquisition window.
     start = params.calendar.start
-    days = np.arange(params.calendar.acquisition_days)
-    weekday = (start.weekday() + days) % 7
-    month = _months(start, days.size)
-    day_p = (
-        np.asarray(world.acquisition.weekday_weights)[weekday]
-        * np.asarray(world.acquisition.month_weights)[month]
+    n_days = params.calendar.acquisition_days
+    day_p = seasonal_weights(
+        start, n_days, world.acquisition.month_weights, world.acquisition.weekday_weights
     )
-    day_p = day_p / day_p.sum()
     start_us = epoch_us(start)
 
     def lead_draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        day = _pick(rng, day_p, k).astype(np.int64)
+        day = arrival_steps(rng, n_days, k, weights=day_p)
         business = rng.random(k) < 0.85
         secs = np.where(business, 8 * 3600 + rng.random(k) * 10 * 3600, rng.random(k) * 86_400)
         created = start_us + day * US_PER_DAY + (secs * 1e6).astype(np.int64)
@@ -191,7 +179,7 @@ def build_population(
             [
                 created,
                 rng.integers(0, n_c, k),
-                _pick(rng, _weights(world.channels), k),
+                categorical(rng, _weights(world.channels), k),
                 rng.random(k) < duplicate_rate,
                 rng.random(k) * 3 * US_PER_DAY,
             ],
@@ -233,7 +221,7 @@ def build_population(
     rep_team = rng.integers(0, len(world.rep_teams), n_sdr + n_ae).astype(np.int32)
     rep_is_ae = np.arange(n_sdr + n_ae) >= n_sdr
     cap = rep_capacity[:n_sdr] / rep_capacity[:n_sdr].sum()
-    sdr = blocked_draw(s, "population.leads.owner", n_l, lambda r, k: _pick(r, cap, k))
+    sdr = blocked_draw(s, "population.leads.owner", n_l, lambda r, k: categorical(r, cap, k))
     rep_ae = np.arange(n_sdr + n_ae, dtype=np.int32)
     rep_ae[:n_sdr] = np.minimum(
         n_sdr + rep_ae[:n_sdr] // world.sizing.sdrs_per_ae, n_sdr + n_ae - 1
@@ -276,10 +264,3 @@ def build_population(
         is_duplicate=dup,
         is_researcher=researcher,
     )
-
-
-def _months(start: dt.date, n_days: int) -> np.ndarray:
-    """Calendar month index (0 = January) of each day of the window."""
-    base = np.datetime64(start.isoformat(), "D")
-    days = base + np.arange(n_days)
-    return (days.astype("datetime64[M]").astype(np.int64) % 12).astype(np.int64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from leadforge_core.causal import CausalGraph
 from leadforge_core.rng import RandomStreams, blocks
+from leadforge_core.simulate import arrival_steps
 from leadforge_lifecycle.params import Motif
 from leadforge_lifecycle.recipe import Category, DifficultyProfile, LifecycleWorld
 from leadforge_lifecycle.world.graph import LATENTS
@@ -104,7 +105,7 @@ def sample_population(
         )
         mrr = band_mrr[band] * np.exp(rng.normal(0.0, mrr_sigma, size))
         return {
-            "start_week": rng.integers(0, acquisition_weeks, size),
+            "start_week": arrival_steps(rng, acquisition_weeks, size),  # flat window
             # Start offset inside the week: a weekday and a business hour, in minutes.
             "start_minute": rng.integers(0, 5, size) * 1440 + rng.integers(8 * 60, 18 * 60, size),
             "account_age_days": rng.integers(60, 1500, size),
