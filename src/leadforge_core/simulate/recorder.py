@@ -25,9 +25,11 @@ class EventRecorder:
 
     def __init__(self, kinds: Mapping[str, Sequence[str]]) -> None:
         self.kinds = {k: tuple(cols) for k, cols in kinds.items()}
+        self._keys = {k: frozenset(cols) for k, cols in self.kinds.items()}
         self._parts: dict[str, dict[str, list[np.ndarray]]] = {
-            k: {c: [] for c in (*cols, "_call")} for k, cols in self.kinds.items()
+            k: {c: [] for c in cols} for k, cols in self.kinds.items()
         }
+        self._batches: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in self.kinds}
         self._calls = 0
 
     def add(self, kind: str, **cols: ArrayLike) -> None:
@@ -36,21 +38,27 @@ class EventRecorder:
         Call it every step even when the batch is empty: call numbers then line up across
         blocks (needed for interleaved merging).
         """
-        if set(cols) != set(self.kinds[kind]):
+        if cols.keys() != self._keys[kind]:
             raise ValueError(f"{kind} events need exactly the columns {self.kinds[kind]}")
-        sizes = {int(np.size(v)) for v in cols.values() if np.ndim(v)}
+        arrays = {k: np.array(v) for k, v in cols.items() if np.ndim(v)}
+        sizes = {a.size for a in arrays.values()}
         if len(sizes) != 1:
             raise ValueError("a batch needs at least one array column, all of one length")
         size = sizes.pop()
         parts = self._parts[kind]
         for key, value in cols.items():
-            parts[key].append(np.full(size, value) if not np.ndim(value) else np.array(value))
-        parts["_call"].append(np.full(size, self._calls, dtype=np.int64))
+            parts[key].append(arrays[key] if key in arrays else np.full(size, value))
+        calls, counts = self._batches[kind]
+        calls.append(self._calls)
+        counts.append(size)
         self._calls += 1
 
     def columns(self, kind: str) -> dict[str, np.ndarray]:
         """The rows of ``kind`` recorded so far, one array per column (float64 when empty)."""
-        return {c: np.concatenate(v) if v else np.empty(0) for c, v in self._parts[kind].items()}
+        out = {c: np.concatenate(v) if v else np.empty(0) for c, v in self._parts[kind].items()}
+        calls, counts = self._batches[kind]
+        out["_call"] = np.repeat(np.asarray(calls, dtype=np.int64), counts)
+        return out
 
     def frame(self, kind: str) -> dict[str, np.ndarray]:
         """Like :meth:`columns` without the internal call number."""
