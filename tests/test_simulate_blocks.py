@@ -4,6 +4,7 @@ logging and the event recorder."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -266,8 +267,27 @@ def test_poisson_counts_reject_bad_means() -> None:
     with pytest.raises(ValueError):
         poisson_counts(np.array([0.5]), -1.0)
     with pytest.raises(ValueError):
-        poisson_counts(np.array([0.5]), 1e4)
+        poisson_counts(np.array([0.5]), np.nan)
     assert poisson_counts(np.array([0.2, 0.9]), 0.0).tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("lam", [99.0, 101.0, 180.0, 1_000.0, 2.5e5])
+def test_poisson_counts_for_large_means_match_the_exact_quantiles(lam: float) -> None:
+    """Both inversions (counting up, windowed) give the exact Poisson quantile, also either
+    side of the switch between them."""
+    u = np.array([1e-7, 0.01, 0.25, 0.5, 0.75, 0.99, 1 - 1e-7])
+    k = poisson_counts(u, lam)
+    # Reference: the exact CDF summed in log space with math.lgamma.
+    lo, hi = int(max(0, lam - 12 * lam**0.5 - 20)), int(lam + 12 * lam**0.5 + 20)
+    ks = np.arange(lo, hi)
+    log_p = ks * np.log(lam) - lam - np.array([math.lgamma(x + 1.0) for x in ks])
+    cdf = np.cumsum(np.exp(log_p))
+    expected = lo + np.searchsorted(cdf, u, side="right")
+    assert k.tolist() == expected.tolist()
+    rng = np.random.default_rng(7)
+    draws = poisson_counts(rng.random(50_000), np.full(50_000, lam))
+    assert abs(draws.mean() - lam) < 5 * (lam / 50_000) ** 0.5
+    assert abs(draws.var() / lam - 1.0) < 0.05
 
 
 def test_bernoulli_and_logging_respect_rates() -> None:
