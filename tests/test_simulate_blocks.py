@@ -24,19 +24,16 @@ from leadforge_core.simulate import (
     StageMachine,
     arrival_steps,
     bernoulli,
-    blank_unlogged,
     calendar_months,
     centered_exp,
     channel_multiplier,
     competing_exits,
-    logged,
     merge_blocks,
     poisson_counts,
     recency_decay,
     run_steps,
     seasonal_weights,
     sigmoid,
-    unlogged,
 )
 
 N_STAGES, TERMINAL = 5, 3  # stages 0-2 open, 3 = won, 4 = lost
@@ -44,7 +41,7 @@ N_STAGES, TERMINAL = 5, 3  # stages 0-2 open, 3 = won, 4 = lost
 
 class Funnel:
     """A toy per-block story using every block: stages with competing exits, Bernoulli
-    touches thinned by logging, Poisson counts and a masked normal."""
+    touches (80 % logged), Poisson counts and a masked normal."""
 
     def __init__(self, quality: np.ndarray, steps: int = 30) -> None:
         self.quality = quality
@@ -69,7 +66,7 @@ class Funnel:
         sm.move(np.where(exit_ == 0, N_STAGES - 1, np.where(exit_ == 1, so + 1, so)), t, so)
         p_touch = np.where(sm.stage < TERMINAL, 0.2 * recency_decay(t, 10.0, 0.3), 0.02)
         touched = bernoulli(u[1], p_touch)
-        kept = touched[logged(u[2, touched], 0.8)]
+        kept = touched[u[2, touched] < 0.8]  # 80 % of the touches are logged
         s["rec"].add("touch", entity=kept, day=t)
         counts = d.poisson(np.exp(q))
         s["rec"].add("visit", entity=np.flatnonzero(counts), day=t, n=counts[counts > 0])
@@ -290,17 +287,12 @@ def test_poisson_counts_for_large_means_match_the_exact_quantiles(lam: float) ->
     assert abs(draws.var() / lam - 1.0) < 0.05
 
 
-def test_bernoulli_and_logging_respect_rates() -> None:
+def test_bernoulli_respects_rates() -> None:
     u = np.random.default_rng(1).random((3, 300_000))
     p = np.where(np.arange(300_000) % 2 == 0, 0.1, 0.4)
     hits = bernoulli(u[0], p)
     assert abs(np.isin(np.arange(0, 300_000, 2), hits).mean() - 0.1) < 0.003
     assert abs(np.isin(np.arange(1, 300_000, 2), hits).mean() - 0.4) < 0.004
-    assert abs(logged(u[1], 0.7).mean() - 0.7) < 0.003
-    missing = unlogged(u[2], 0.25)
-    assert abs(missing.mean() - 0.25) < 0.003
-    blanked = blank_unlogged(np.ones(u.shape[1], dtype=np.int64), missing)
-    assert np.array_equal(np.isnan(blanked), missing)
 
 
 def test_decay_multipliers_and_links() -> None:
@@ -362,6 +354,6 @@ def test_every_example_of_the_simulation_blocks_section_runs() -> None:
     section = doc.split("## Simulation blocks (leadforge_core.simulate)", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     headings = re.findall(r"^### ", section, flags=re.M)
-    assert len(blocks) == len(headings) == 8
+    assert len(blocks) == len(headings) == 7
     for code in blocks:
         exec(compile(code, "toolkit.md", "exec"), {"__name__": "toolkit_example"})

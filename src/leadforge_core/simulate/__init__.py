@@ -6,8 +6,10 @@
 - :mod:`~leadforge_core.simulate.stages` — forward-only stage machines with entry days.
 - :mod:`~leadforge_core.simulate.emitters` — Bernoulli and Poisson event emission, decay.
 - :mod:`~leadforge_core.simulate.arrivals` — seasonal arrival processes.
-- :mod:`~leadforge_core.simulate.visibility` — Bernoulli logging of events.
 - :mod:`~leadforge_core.simulate.recorder` — columns per event kind.
+
+Thinning what happens into what is recorded is the job of the observation operators
+(:mod:`leadforge_core.observe`), which draw from a block's generator (``BlockDraws.rng``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from leadforge_core.simulate.hazards import (
 from leadforge_core.simulate.recorder import EventRecorder, merge_blocks
 from leadforge_core.simulate.runner import Block, StepModel, run_steps
 from leadforge_core.simulate.stages import NEVER, StageMachine
-from leadforge_core.simulate.visibility import blank_unlogged, logged, unlogged
 
 __all__ = [
     "NEVER",
@@ -47,19 +48,16 @@ __all__ = [
     "StepModel",
     "arrival_steps",
     "bernoulli",
-    "blank_unlogged",
     "calendar_months",
     "capped_rate",
     "categorical",
     "centered_exp",
     "channel_multiplier",
     "competing_exits",
-    "logged",
     "merge_blocks",
     "poisson_counts",
     "recency_decay",
     "run_steps",
     "seasonal_weights",
     "sigmoid",
-    "unlogged",
 ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from leadforge_core.simulate import BlockDraws, blank_unlogged, unlogged
+from leadforge_core.observe import missing_mask
+from leadforge_core.simulate import BlockDraws
 
 NPS_EVERY_WEEKS = 13
 
@@ -52,7 +53,8 @@ class Telemetry:
     ) -> None:
         """Close a period: draw the readings and reset the accumulators."""
         z_users, z_depth, z_nps = self.draws.normal(), self.draws.normal(), self.draws.normal()
-        missing = [unlogged(self.draws.uniform(), missingness) for _ in range(4)]
+        n = self.draws.size
+        missing = [missing_mask(n, missingness, self.draws.rng) for _ in range(4)]
         weeks = self.weeks
         tickets = self.draws.poisson(np.where(weeks > 0, ticket_rate * weeks, 0.0))
         idx = np.flatnonzero(weeks > 0)
@@ -67,7 +69,7 @@ class Telemetry:
             nps = np.full(idx.size, np.nan)
 
         def blank(values: np.ndarray, k: int) -> np.ndarray:
-            return blank_unlogged(values, missing[k][idx])
+            return np.where(missing[k][idx], np.nan, values)
 
         self.rows.append(
             PeriodRows(
