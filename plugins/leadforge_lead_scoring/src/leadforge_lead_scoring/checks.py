@@ -121,7 +121,7 @@ PROBE_JOINS: tuple[probes.Join, ...] = (
             pl.all().exclude("lead_id", "stage", "estimated_acv").last().name.prefix("opp_"),
         ),
     ),
-    *(probes.count_rows(table, "lead_id") for table in EVENT_TABLES),
+    *(probes.count_rows(table, "lead_id", entity="leads") for table in EVENT_TABLES),
     probes.Join(
         "leads",
         "account_id",
