@@ -7,9 +7,11 @@ values of JavaScript expressions, a full-page PNG screenshot and the printed PDF
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -101,6 +103,26 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate Chromium and every helper process it started (its own process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=10)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Helpers outlive the browser by a moment: wait until the group is gone (bounded).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
 def open_page(
     html: Path, expressions: dict[str, str], width: int = 1280, pdf: bool = False
 ) -> PageResult:
@@ -109,11 +131,14 @@ def open_page(
     exe = chromium_path()
     if exe is None:
         raise RuntimeError("chromium is not installed")
-    with tempfile.TemporaryDirectory(prefix="lf-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile for a moment after the
+    # browser exits: the whole process group is stopped, and a late write cannot fail cleanup.
+    with tempfile.TemporaryDirectory(prefix="lf-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -154,12 +179,7 @@ def open_page(
             finally:
                 cdp.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop_group(proc)
     return PageResult(
         errors, values, base64.b64decode(shot["data"]), base64.b64decode(printed["data"])
     )
