@@ -237,6 +237,11 @@ def test_billion_laughs_fails_fast_with_one_line(
             "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 80)),
             "nested more than 64 levels",
         ),
+        ("- " * 70 + "x\n", "nested more than 64 levels"),
+        (
+            "".join(" " * (2 * i) + f"k{i}:\n" + " " * (2 * i) + "-\n" for i in range(33)),
+            "nested more than 64 levels",
+        ),
         ("a: &a {b: *a}\n", "refers to itself"),
         ("a: " + "x" * (1 << 20) + "\n", "x.yaml: YAML file is larger than 1 MiB"),
     ],

@@ -135,3 +135,29 @@ def test_listing_resolves_extends(
     row = next(line for line in captured.out.splitlines() if "kiosk_v1" in line)
     assert "toy_shop" in row and "reorders_within_60_days" in row and "None" not in row
     assert "orphan_v1" in captured.err and "unknown recipe 'gone_v1'" in captured.err
+
+
+def test_resolving_one_plugin_recipe_parses_only_its_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leadforge_core.plugins import get_host
+    from leadforge_core.recipes import registry
+
+    parsed: list[str] = []
+    real = registry._parse
+
+    def counting(text: str, label: str, origin: str) -> registry.RecipeFile:
+        parsed.append(label)
+        return real(text, label, origin)
+
+    monkeypatch.setattr(registry, "_parse", counting)
+    host = get_host()
+    recipe = RecipeCatalog(host).resolve("b2b_saas_ltv_v1")
+    assert recipe.id == "b2b_saas_ltv_v1"
+    assert len(parsed) == 1 and "b2b_saas_ltv_v1" in parsed[0]
+    # Listing still reads every file, and finds the same recipe.
+    parsed.clear()
+    catalog = RecipeCatalog(host)
+    assert "b2b_saas_ltv_v1" in catalog.ids()
+    assert len(parsed) == len(host.recipe_files) >= 2
+    assert catalog.resolve("b2b_saas_ltv_v1").content_hash == recipe.content_hash

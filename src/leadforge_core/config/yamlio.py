@@ -43,16 +43,37 @@ MAX_ALIAS_VALUES = 10_000
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _flow_depth_guard(text: str, source: str) -> None:
+_INDENT = re.compile(r"^[ \t?-]*", re.MULTILINE)
+
+
+def _flow_depth_guard(text: str, source: str) -> int:
     """Refuse absurd bracket nesting before the YAML scanner (whose look-ahead over nested
     flow collections is quadratic) sees it. Brackets inside strings count too, so the bound
-    is generous: four times :data:`MAX_DEPTH`."""
-    depth = 0
+    is generous: four times :data:`MAX_DEPTH`.
+
+    Returns the deepest bracket nesting seen (an upper bound of the flow nesting)."""
+    depth = deepest = 0
     for m in _BRACKETS.finditer(text):
         depth += 1 if m.group() in "[{" else -1
+        deepest = max(deepest, depth)
         if depth > 4 * MAX_DEPTH:
             line = text.count("\n", 0, m.start()) + 1
             raise ConfigError(f"{source}:{line}: YAML is nested more than {MAX_DEPTH} levels deep")
+    return deepest
+
+
+def _needs_scan(text: str, flow_depth: int) -> bool:
+    """Whether the event scan of :func:`_scan` can find anything to refuse.
+
+    Without a ``*`` there is no alias to count or expand. Block nesting needs indentation: a
+    collection nested in another starts at a greater column, except a sequence inside a
+    mapping, which may share its key's column, so a document whose lines start their content
+    (after spaces and ``-``/``?`` indicators) at column ``c`` or less nests at most
+    ``2 * (c + 1)`` block levels, plus its flow nesting."""
+    if "*" in text:
+        return True
+    column = max((len(m.group()) for m in _INDENT.finditer(text)), default=0)
+    return 2 * (column + 1) + flow_depth > MAX_DEPTH
 
 
 def _scan(text: str, source: str) -> int | None:
@@ -179,9 +200,9 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
         raise ConfigError(f"{source}: YAML file is larger than {MAX_BYTES >> 20} MiB")
     yaml = YAML(typ="rt", pure=True)
-    _flow_depth_guard(text, source)
+    flow_depth = _flow_depth_guard(text, source)
     try:
-        alias_line = _scan(text, source)
+        alias_line = _scan(text, source) if _needs_scan(text, flow_depth) else None
         node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ def _load_path(path: Path) -> RecipeFile:
     return RecipeFile(data, lines, str(path), "path")
 
 
+#: A top-level ``id:`` line, read without parsing the file.
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([a-z][a-z0-9_]*)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
 def recipe_path_folders() -> list[Path]:
     raw = os.environ.get("LEADFORGE_RECIPE_PATH", "")
     return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
@@ -90,6 +95,25 @@ class RecipeCatalog:
                     except (RecipeError, ConfigError) as exc:
                         self.problems.append(str(exc))
         return self._files
+
+    def _quick_find(self, ref: str) -> RecipeFile | None:
+        """The plugin recipe ``ref`` parsed alone, when the top-level ``id:`` lines of the
+        plugin files show which file it is (generating one recipe need not parse every
+        installed one). ``None`` whenever that is not certain; :meth:`files` then decides."""
+        for source in self.host.recipe_files:
+            try:
+                found = _ID_LINE.findall(source.read_text())
+            except (OSError, UnicodeDecodeError):
+                return None
+            if len(found) != 1:
+                return None
+            if found[0] == ref:
+                try:
+                    rf = _parse(source.read_text(), source.label, source.plugin.distribution)
+                except (OSError, RecipeError, ConfigError):
+                    return None
+                return rf if rf.id == ref else None
+        return None
 
     def _add_plugin_file(self, source: RecipeSource) -> None:
         try:
@@ -160,6 +184,8 @@ class RecipeCatalog:
                 f"invalid recipe id {ref!r}: ids are lower_snake_case (give a path ending in "
                 ".yaml to load a file)"
             )
+        if self._files is None and (quick := self._quick_find(ref)) is not None:
+            return quick
         files = self.files()
         if ref not in files:
             known = ", ".join(sorted(files)) or "none installed"
