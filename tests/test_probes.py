@@ -280,3 +280,30 @@ def test_entity_positions_of_ids_with_gaps_match_a_join(n: int, keep: float, see
     got = probes._positions_by_number(ids, col)
     assert got is not None
     assert np.array_equal(got, expected)
+
+
+def test_spearman_leak_needs_confidence_on_small_splits() -> None:
+    rng = np.random.default_rng(3)
+    n = 75
+    target = rng.gamma(2.0, 100.0, n)
+    # A strong, honest predictor measured on few rows, and an exact copy of the target.
+    frame = pl.DataFrame(
+        {
+            "ltv": target,
+            "mrr": target * np.exp(np.random.default_rng(4).normal(0, 0.08, n)),
+            "copy": target,
+        }
+    )
+    from leadforge_core.validation.probes import spearman
+
+    rho = spearman(frame["mrr"].to_numpy(), target)
+    assert rho is not None and rho >= probes.RANK_LIMIT  # high by itself ...
+    assert probes.spearman_lower_bound(rho, n) < probes.RANK_LIMIT  # ... but not sure
+    leaks = probes.leaking_features(frame, "ltv", "regression", ["mrr", "copy"])
+    assert [leak.feature for leak in leaks] == ["copy"]
+    big = 20_000
+    t = rng.gamma(2.0, 100.0, big)
+    near = pl.DataFrame({"ltv": t, "near": t * np.exp(rng.normal(0, 0.01, big))})
+    assert [x.feature for x in probes.leaking_features(near, "ltv", "regression", ["near"])] == [
+        "near"
+    ]

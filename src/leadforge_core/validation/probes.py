@@ -707,6 +707,25 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
     return _rank_correlation(_ranks(a), _ranks(b))
 
 
+def spearman_lower_bound(rho: float, n: int) -> float:
+    """Lower end of the 95 % confidence interval of a Spearman correlation ``rho`` measured
+    on ``n`` rows (Fisher's z with the Fieller-Hartley-Pearson variance ``1.06 / (n - 3)``);
+    ``1.0`` for a perfect correlation.
+
+    Args:
+        rho: the measured correlation (use its absolute value for a two-sided judgement).
+        n: rows it was measured on (at least 4).
+
+    Returns:
+        The lower bound, in ``[-1, 1]``.
+    """
+    if rho >= 1.0:
+        return 1.0
+    if n <= 3:
+        return -1.0
+    return math.tanh(math.atanh(rho) - 1.96 * math.sqrt(1.06 / (n - 3)))
+
+
 def _rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float | None:
     sa, sb = ra.std(), rb.std()
     if ra.size < 3 or sa == 0 or sb == 0:
@@ -735,8 +754,10 @@ def leaking_features(
 
     Binary targets: a numeric feature with ROC AUC ≥ :data:`RANK_LIMIT` (or ≤ 1 - limit), or
     any feature with a rule of :func:`revealing_rules` (threshold, category value, null).
-    Regression targets: a numeric feature with |Spearman| ≥ :data:`RANK_LIMIT`. Rows where the
-    feature or target is null are left out of the rank statistics.
+    Regression targets: a numeric feature whose |Spearman| reaches :data:`RANK_LIMIT` with
+    95 % confidence (:func:`spearman_lower_bound`: a small split can show a high correlation by
+    chance, an exact copy of the target cannot hide). Rows where the feature or target is null
+    are left out of the rank statistics.
 
     Args:
         frame: task rows.
@@ -788,7 +809,7 @@ def leaking_features(
                 rho = _rank_correlation(_ranks(_numeric(s).to_numpy()[ok]), y_ranks)
             else:
                 rho = spearman(_numeric(s).to_numpy()[ok], y_all.cast(pl.Float64).to_numpy()[ok])
-            if rho is not None and abs(rho) >= RANK_LIMIT:
+            if rho is not None and spearman_lower_bound(abs(rho), int(ok.sum())) >= RANK_LIMIT:
                 leaks.append(Leak(col, target, f"Spearman {rho:.4f}"))
     return leaks
 
@@ -901,5 +922,6 @@ __all__ = [
     "roc_auc",
     "scheme_detail",
     "spearman",
+    "spearman_lower_bound",
     "task_rows",
 ]
