@@ -590,3 +590,54 @@ def test_validate_without_the_scheme_plugin(
     # Core checks still catch a broken bundle without the plugin.
     (bundle / "tables" / "leads.parquet").write_bytes(b"garbage")
     assert not validate_bundle(bundle, host).ok
+
+
+def _invoices_known(inp: FeatureInput) -> pl.Series:
+    counts = inp.events("invoices").group_by(inp.key).agg(asof.count().cast(pl.Int64).alias("n"))
+    return inp.per_row(counts, "n", fill=0)
+
+
+class LifecycleFeatures:
+    @hookimpl
+    def leadforge_task_features(self, scheme: str, recipe: str) -> list[TaskFeature]:
+        if scheme != "lifecycle":
+            return []
+        feature = TaskFeature(
+            "invoices_known",
+            _invoices_known,
+            DType.INT,
+            "invoices issued by the cutoff",
+            row_unit="customer",
+            derived_from="invoices.invoice_date",
+            nullable=False,
+        )
+        return [feature]
+
+
+def test_task_features_by_row_unit_on_lifecycle(make_host: MakeHost, tmp_path: Path) -> None:
+    host = make_host((LifecycleFeatures(), PluginRecord("inv", "leadforge-inv", "1")))
+    out = {}
+    for mode in ("student_public", "research_instructor"):
+        gen = Generator.from_recipe(
+            "b2b_saas_ltv_v1", host=host, seed=4, n_customers=600, exposure_mode=mode
+        )
+        out[mode] = gen.generate(timestamp=0).save(tmp_path / mode)
+    public_tasks = json.loads((out["student_public"] / "manifest.json").read_text())["tasks"]
+    instructor_tasks = json.loads((out["research_instructor"] / "manifest.json").read_text())[
+        "tasks"
+    ]
+    assert set(public_tasks) < set(instructor_tasks)  # early_* tasks are instructor only
+    for task in instructor_tasks:
+        rows = _rows(out["research_instructor"], task)
+        assert rows.schema["invoices_known"] == pl.Int64 and rows["invoices_known"].sum() > 0
+    for task in public_tasks:
+        a = _rows(out["student_public"], task).select("customer_id", "invoices_known")
+        b = _rows(out["research_instructor"], task).select("customer_id", "invoices_known")
+        assert a.sort("customer_id").equals(b.sort("customer_id"))
+    # Calendar tasks: invoices dated on or before the observation date, as the public table has.
+    task = next(iter(public_tasks))
+    invoices = pl.read_parquet(out["student_public"] / "tables" / "invoices.parquet")
+    rows = _rows(out["student_public"], task)
+    counts = invoices.group_by("customer_id").len()
+    expected = rows.select("customer_id").join(counts, on="customer_id", how="left")
+    assert expected["len"].fill_null(0).cast(pl.Int64).to_list() == rows["invoices_known"].to_list()
