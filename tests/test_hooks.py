@@ -258,6 +258,15 @@ def _raises(inp: FeatureInput) -> pl.Series:
             "no readable column(s) current_stage",
         ),
         (_plant(SESSIONS, tasks=("no_such_task",)), "joins no task of scheme lead_scoring"),
+        (
+            _plant(
+                SESSIONS,
+                compute=lambda inp: inp.events("touches", window=asof.first_days(7)).collect()[
+                    inp.key
+                ],
+            ),
+            "use a window relative to the anchor",
+        ),
     ],
 )
 def test_task_feature_contract_is_enforced(

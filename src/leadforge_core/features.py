@@ -207,7 +207,8 @@ class FeatureInput:
             time: the timestamp column; a table the scheme declares in
                 ``ExposurePolicy.event_times`` is always cut on the declared column (another
                 one is refused).
-            window: keep only rows in this window too (:func:`leadforge_core.asof.last_days`).
+            window: keep only rows in this window too, relative to the anchor
+                (:func:`leadforge_core.asof.last_days`).
             order_by: sort the kept rows (for :func:`leadforge_core.asof.last_value`).
         Returns:
             :func:`leadforge_core.asof.as_of` output: the readable columns plus the attached
@@ -218,6 +219,11 @@ class FeatureInput:
             raise FeatureAccessError(
                 f"table {table!r} is cut at its {declared!r} column; a task feature cannot "
                 f"read it by {time!r}"
+            )
+        if window is not None and window.relative_to != "anchor":
+            raise FeatureAccessError(
+                "task features have no entity start time: use a window relative to the anchor "
+                "(asof.last_days)"
             )
         column = declared or time
         if column is None:
