@@ -36,12 +36,17 @@ class ExposurePolicy:
     ``instructor_only_tasks``: tasks shipped only in instructor bundles; shell-style patterns
     (``early_*``) match task names, so schemes whose task names depend on parameters can
     still declare them.
+    ``event_times``: ``{table: timestamp column}`` of the tables whose rows are events the
+    snapshot cut keeps only up to each anchor. Task features contributed by other plugins read
+    these tables only through the point-in-time cutoff on that column
+    (:meth:`leadforge_core.features.FeatureInput.events`).
     """
 
     omit_tables: tuple[str, ...] = ()
     redact_columns: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     as_of_columns: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     instructor_only_tasks: tuple[str, ...] = ()
+    event_times: dict[str, str] = attrs.field(factory=dict)
 
     def withholds_task(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.instructor_only_tasks)

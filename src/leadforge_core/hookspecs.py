@@ -13,8 +13,10 @@ import pluggy
 if TYPE_CHECKING:
     from leadforge_core.evaluate.metrics import ExtraMetric
     from leadforge_core.exporters.base import Exporter
+    from leadforge_core.features import TaskFeature
     from leadforge_core.report.model import ReportSection
     from leadforge_core.scheme import Scheme
+    from leadforge_core.validation.checks import NamedCheck
     from leadforge_core.validation.view import BundleView
 
 PROJECT = "leadforge"
@@ -82,5 +84,38 @@ def leadforge_report_sections(view: BundleView) -> list[ReportSection]:
     (``cohorts``, ``targets``, ``features``) replaces it. Read tables lazily with
     :func:`leadforge_core.report.aggregate.scan_table`. For a public bundle, use only what the
     bundle holds: it carries no hidden truth, so neither will the report.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_task_features(scheme: str, recipe: str) -> list[TaskFeature]:
+    """Called once per generation for every plugin, with the run's scheme name and recipe id.
+    Return the task features this plugin adds to that run (often only for one scheme or
+    recipe), or an empty list.
+
+    Each :class:`leadforge_core.features.TaskFeature` names its column, its dictionary entry,
+    the tasks it joins and ``compute(inp) -> polars.Series``. ``inp`` is a read-only
+    :class:`~leadforge_core.features.FeatureInput`: the task rows with their anchors, and
+    the run's tables read through the point-in-time cutoff, so the feature is identical in
+    both exposure modes. The core checks the result (one value per row, the declared type,
+    nulls, a free name), adds the column to every split, the feature dictionary and the card,
+    and records the plugin in ``generator.plugins``. An exception in ``compute`` is a
+    :class:`~leadforge_core.errors.PluginCrash` of phase ``task_features``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_register_checks(scheme: str) -> list[NamedCheck]:
+    """Called by ``leadforge validate`` for every plugin, with the bundle's scheme name (and,
+    for a derived scheme, once more with each base scheme's name). Return the validation
+    checks to run on it: checks for that scheme, for every scheme, or an empty list.
+
+    Each :class:`leadforge_core.validation.checks.NamedCheck` has a ``name`` (reported as
+    ``<plugin>.<name>``, the plugin being its entry-point name; one plugin returning a name
+    twice is an error) and a function ``fn(view) -> Iterable[Finding]``. ``leadforge validate
+    --select/--ignore`` match those names. A check that raises is reported as its plugin's
+    bug (exit 3), not as a failed validation.
     """
     raise NotImplementedError

@@ -24,8 +24,16 @@ from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.causal import Intervention, parse_interventions
 from leadforge_core.config.layers import Layer, override_layer, set_layer
 from leadforge_core.config.run import ResolvedConfig, resolve
-from leadforge_core.errors import ConfigError, LeadforgeError, PluginCrash, SimulationError
+from leadforge_core.errors import (
+    ConfigError,
+    LeadforgeError,
+    PluginCrash,
+    PluginError,
+    SimulationError,
+)
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.features import Contribution, add_task_features
+from leadforge_core.features import collect as collect_features
 from leadforge_core.memory import without_huge_page_advice
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.progress import NullProgress, Progress, phase
@@ -47,6 +55,10 @@ class Plan:
     config: ResolvedConfig
     #: Interventions on the world's causal graph (empty for an ordinary run).
     interventions: tuple[Intervention, ...] = ()
+    #: The plugin host the plan was resolved with (task features are collected from it).
+    host: PluginHost | None = None
+    #: The schemes this one derives from, nearest first, with their plugins.
+    bases: tuple[tuple[str, PluginRecord], ...] = ()
 
     @property
     def mode(self) -> ExposureMode:
@@ -182,7 +194,68 @@ def plan(
             completed = scheme.complete_params(config.params, recipe, config.difficulty)
     except ConfigError as exc:  # point at the layer and line that set the value
         raise config.locate_error(exc) from None
-    return Plan(scheme, record, recipe, attrs.evolve(config, params=completed), parsed)
+    return Plan(
+        scheme,
+        record,
+        recipe,
+        attrs.evolve(config, params=completed),
+        parsed,
+        host=host,
+        bases=base_schemes(host, scheme_cls),
+    )
+
+
+def base_schemes(
+    host: PluginHost, scheme_cls: type[Scheme]
+) -> tuple[tuple[str, PluginRecord], ...]:
+    """The schemes ``scheme_cls`` derives from (``Scheme.derived_from``, followed up the
+    chain), nearest first, with the plugins that register them.
+
+    Raises:
+        PluginError: a base is not installed, or the class does not subclass its base.
+    """
+    out: list[tuple[str, PluginRecord]] = []
+    current = scheme_cls
+    while current.derived_from is not None:
+        name = current.derived_from
+        if name == scheme_cls.name or any(name == n for n, _ in out):
+            raise PluginError(f"scheme {scheme_cls.name} derives from itself through {name}")
+        try:
+            base_cls, base_record = host.scheme(name)
+        except PluginError as exc:
+            raise PluginError(f"scheme {current.name} derives from {name}: {exc}") from None
+        if not issubclass(current, base_cls):
+            raise PluginError(
+                f"scheme {current.name} declares derived_from = {name!r} but its class does "
+                f"not subclass {base_cls.__module__}.{base_cls.__qualname__}"
+            )
+        out.append((name, base_record))
+        current = base_cls
+    return tuple(out)
+
+
+def plugin_entries(p: Plan, contributions: Sequence[Contribution] = ()) -> list[dict[str, Any]]:
+    """``generator.plugins`` of the manifest: the scheme's plugin, the plugins of the schemes
+    it derives from, then every plugin whose task features the bundle holds (with their
+    names), one entry per plugin in that order."""
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def entry(record: PluginRecord) -> dict[str, Any]:
+        key = (record.distribution, record.name)
+        if key not in entries:
+            entries[key] = {
+                "distribution": record.distribution,
+                "version": record.version,
+                "entry_point": record.name,
+            }
+        return entries[key]
+
+    entry(p.plugin)["scheme"] = p.scheme.name
+    for name, record in p.bases:
+        entry(record).setdefault("base_scheme", name)
+    for c in contributions:
+        entry(c.plugin).setdefault("task_features", []).extend(c.features)
+    return list(entries.values())
 
 
 def generation_timestamp(value: str | int | None = None) -> str:
@@ -277,6 +350,12 @@ def execute(
             with plugin_code(p.plugin, "render"):
                 rendered = scheme.render(world, sim, ctx)
             _check_declared_tasks(p, rendered.tasks, ctx.params)
+            rendered, contributions = add_task_features(
+                scheme.name,
+                scheme.exposure,
+                rendered,
+                collect_features(p.host or get_host(), scheme.name, p.recipe.id),
+            )
             # The world and its simulation are not needed past rendering; nor, once
             # published, are the rendered tables of a public bundle.
             del world, sim
@@ -318,6 +397,7 @@ def execute(
                 "version": p.plugin.version,
                 "entry_point": p.plugin.name,
             },
+            "plugins": plugin_entries(p, contributions),
         },
         "scheme": scheme.name,
         "recipe": {

@@ -113,6 +113,11 @@ class Scheme(abc.ABC):
     exposure: ClassVar[ExposurePolicy] = ExposurePolicy()
     #: Top-level params shown as "withheld" in public manifests (a chosen motif is hidden truth).
     hidden_params: ClassVar[tuple[str, ...]] = ("motif",)
+    #: Name of the scheme this one derives from (a subclass of that scheme's class registered
+    #: by another plugin), or ``None``. The core then records the base's plugin in the
+    #: manifest, and ``validate`` checks the bundle with the base's declarations and checks
+    #: when the deriving plugin is not installed.
+    derived_from: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def table_specs(self) -> list[TableSpec]:

@@ -102,7 +102,13 @@ SPLITS = ("train", "valid", "test")
 
 @attrs.frozen
 class TaskSpec:
-    """A prediction task: one row per ``row_unit`` at a snapshot; ``targets`` are the labels."""
+    """A prediction task: one row per ``row_unit`` at a snapshot; ``targets`` are the labels.
+
+    ``key`` and ``anchor`` (optional) name the task-row columns holding the entity key shared
+    with the event tables (``lead_id``, unique per task row) and each row's snapshot anchor
+    (a datetime); a task that declares both can receive task features from other plugins
+    (:mod:`leadforge_core.features`).
+    """
 
     name: str
     task_type: TaskType
@@ -110,6 +116,8 @@ class TaskSpec:
     row_unit: str
     description: str = ""
     id_columns: tuple[str, ...] = ("row_id",)
+    key: str | None = None
+    anchor: str | None = None
 
 
 @attrs.define

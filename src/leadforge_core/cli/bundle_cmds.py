@@ -106,18 +106,47 @@ def inspect_cmd(bundle: BundleArg, json_: JsonFlag = False) -> None:
         out.print(f"{key}: {value}")
 
 
-def validate_cmd(bundle: BundleArg, json_: JsonFlag = False) -> None:
-    """Check a bundle (files, hashes, schemas, keys, exposure, features, scheme rules).
+_DESELECTED = ("not selected by --select", "ignored by --ignore")
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        help="Run only checks whose name matches (glob such as 'lead_scoring.*', or a prefix); "
+        "repeatable.",
+    ),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Skip checks whose name matches (glob or prefix); repeatable."),
+]
+
+
+def validate_cmd(
+    bundle: BundleArg,
+    json_: JsonFlag = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Check a bundle (files, hashes, schemas, keys, exposure, features, scheme rules and
+    every plugin's registered checks).
 
     Exits 1 if any check finds a problem."""
-    report = validate_bundle(bundle)
+    report = validate_bundle(bundle, select=select or (), ignore=ignore or ())
     if json_:
         emit_json(report.to_dict())
-    elif report.ok:
-        out.print(f"ok: {bundle} passed {len(report.checks_run)} checks")
     else:
-        for finding in report.findings:
-            out.print(f"FAIL {finding}", markup=False)
-        out.print(f"{len(report.findings)} problem(s) in {bundle}")
+        if report.ok:
+            out.print(f"ok: {bundle} passed {len(report.checks_run)} checks", markup=False)
+        else:
+            for finding in report.findings:
+                out.print(f"FAIL {finding}", markup=False)
+        deselected = [n for n, r in report.checks_skipped if r.startswith(_DESELECTED)]
+        if deselected:
+            out.print(f"skipped {len(deselected)} check(s) by --select/--ignore", markup=False)
+        for name, reason in report.checks_skipped:
+            if not reason.startswith(_DESELECTED):
+                out.print(f"skipped {name}: {reason}", markup=False)
+        if not report.ok:
+            out.print(f"{len(report.findings)} problem(s) in {bundle}", markup=False)
     if not report.ok:
         raise ValidationFailed(f"{len(report.findings)} problem(s) found in {bundle}")

@@ -38,6 +38,8 @@ class Report:
     path: str
     checks_run: list[str] = attrs.field(factory=list)
     findings: list[Finding] = attrs.field(factory=list)
+    #: ``(check, reason)`` for every check not run (deselected, or its plugin not installed).
+    checks_skipped: list[tuple[str, str]] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,6 +50,7 @@ class Report:
             "bundle": self.path,
             "ok": self.ok,
             "checks_run": self.checks_run,
+            "checks_skipped": [{"check": c, "reason": r} for c, r in self.checks_skipped],
             "findings": [f.to_dict() for f in self.findings],
         }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -14,8 +13,7 @@ from leadforge_core.causal import CausalGraph
 from leadforge_core.errors import ConfigError
 from leadforge_core.progress import phase
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
-from leadforge_core.validation.findings import Check
-from leadforge_lead_scoring.checks import CHECKS, inspect_extras
+from leadforge_lead_scoring.checks import inspect_extras
 from leadforge_lead_scoring.observe.crm import observe
 from leadforge_lead_scoring.params import LeadScoringParams
 from leadforge_lead_scoring.publish.cut import CutPlan, apply_cut, cut_tables, plan_cut
@@ -45,6 +43,11 @@ def stage_order(world: LeadScoringWorld) -> list[str]:
 
 
 class LeadScoringScheme(Scheme):
+    """The built-in ``lead_scoring`` scheme. A vertical derives its own scheme from it by
+    subclassing (set a new ``name`` and ``derived_from = "lead_scoring"``) and overriding
+    :meth:`world_graph` or :meth:`mechanisms`; its vocabulary (stages, channels, industries)
+    comes from the recipe's ``world:`` section."""
+
     name = "lead_scoring"
     title = "B2B lead scoring: daily funnel simulation and 90-day conversion"
     params_model = LeadScoringParams
@@ -104,6 +107,19 @@ class LeadScoringScheme(Scheme):
             )
         return attrs.evolve(params, population=attrs.evolve(pop, n_accounts=n_a, n_contacts=n_c))
 
+    # -- override points for schemes derived from this one ------------------------------
+    def world_graph(self, motif: str, rng: np.random.Generator, profile: Profile) -> CausalGraph:
+        """Override point: the world's hidden causal graph for ``motif`` (before the run's
+        interventions). Draw only from ``rng``. Default: the five-motif funnel graph with
+        the profile's confounding and latent noise."""
+        return build_graph(motif, rng, profile.confounding, profile.latent_noise)
+
+    def mechanisms(self, profile: Profile, graph: CausalGraph, horizon_days: int) -> Mechanisms:
+        """Override point: the simulation's rates and coefficients compiled from the
+        difficulty ``profile`` and the world's ``graph`` (for example scale a rate with
+        ``attrs.evolve`` on ``super().mechanisms(...)``)."""
+        return compile_mechanisms(profile, graph, horizon_days)
+
     def build_world(self, ctx: RunContext) -> World:
         w: LeadScoringWorld = ctx.recipe.world
         params = ctx.params
@@ -113,13 +129,13 @@ class LeadScoringScheme(Scheme):
         profile = w.difficulties[ctx.difficulty]
         rng = ctx.streams.generator("world.graph")
         motif = params.motif or w.motifs[int(rng.integers(len(w.motifs)))]
-        graph = ctx.intervene(build_graph(motif, rng, profile.confounding, profile.latent_noise))
+        graph = ctx.intervene(self.world_graph(motif, rng, profile))
         noise = {n: float(d["noise"]) for n, d in graph.nx.nodes(data=True)}
         noise.setdefault("budget_shock", 1.0)
         pop = build_population(
             params, w, ctx.streams, noise, profile.duplicate_rate, profile.researcher_share
         )
-        mech = compile_mechanisms(profile, graph, params.horizon_days)
+        mech = self.mechanisms(profile, graph, params.horizon_days)
         return World(pop=pop, graph=graph, profile=profile, mechanisms=mech)
 
     def simulate(self, world: World, ctx: RunContext) -> engine.SimResult:
@@ -221,11 +237,8 @@ class LeadScoringScheme(Scheme):
         w = ctx.recipe.world
         return cut_tables(rendered.tables, ctx.params.snapshot_day, stage_order(w), w.stages["sql"])
 
-    def checks(self) -> Sequence[Check]:
-        return CHECKS
-
     def inspect_summary(self, view: Any) -> dict[str, Any]:
         return inspect_extras(view)
 
 
-__all__ = ["US_PER_DAY", "LeadScoringScheme"]
+__all__ = ["US_PER_DAY", "LeadScoringScheme", "Mechanisms", "World"]

@@ -12,6 +12,7 @@ from leadforge_lifecycle.scheme import LifecycleScheme
 
 if TYPE_CHECKING:
     from leadforge_core.report.model import ReportSection
+    from leadforge_core.validation.checks import NamedCheck
     from leadforge_core.validation.view import BundleView
 
 
@@ -30,3 +31,15 @@ def leadforge_report_sections(view: BundleView) -> list[ReportSection]:
     from leadforge_lifecycle.report import report_sections
 
     return report_sections(view)
+
+
+@hookimpl
+def leadforge_register_checks(scheme: str) -> list[NamedCheck]:
+    """The scheme's checks, through the same hook any plugin uses (also run on bundles of
+    schemes derived from ``lifecycle``)."""
+    if scheme != LifecycleScheme.name:
+        return []
+    from leadforge_core.validation.checks import NamedCheck
+    from leadforge_lifecycle.checks import CHECKS
+
+    return [NamedCheck(check.__name__, check) for check in CHECKS]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -10,7 +9,6 @@ import polars as pl
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
 from leadforge_core.errors import ConfigError
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
-from leadforge_core.validation.findings import Check
 from leadforge_lifecycle import checks as lifecycle_checks
 from leadforge_lifecycle.params import LifecycleParams, Motif
 from leadforge_lifecycle.publish import card, cut, metadata
@@ -26,6 +24,12 @@ from leadforge_lifecycle.world.population import World
 
 
 class LifecycleScheme(Scheme):
+    """The built-in ``lifecycle`` scheme. A vertical derives its own scheme from it by
+    subclassing (set a new ``name`` and ``derived_from = "lifecycle"``) and overriding a
+    stage method (:meth:`build_world`, :meth:`simulate`, :meth:`render`) around a call to
+    ``super()``; its vocabulary (plans, segments, events) comes from the recipe's ``world:``
+    section."""
+
     name = "lifecycle"
     title = "Customer lifecycle and predictive lifetime value (pLTV)"
     params_model = LifecycleParams
@@ -91,9 +95,6 @@ class LifecycleScheme(Scheme):
 
     def snapshot_cut(self, rendered: Rendered, ctx: RunContext) -> dict[str, pl.DataFrame]:
         return cut.snapshot_cut(rendered.tables, ctx.params.calendar.observation_date)
-
-    def checks(self) -> Sequence[Check]:
-        return lifecycle_checks.CHECKS
 
     def inspect_summary(self, view: Any) -> dict[str, Any]:
         return lifecycle_checks.inspect_summary(view)

@@ -15,6 +15,13 @@ EXPOSURE = ExposurePolicy(
         "opportunities": ("close_outcome", "closed_at"),
     },
     as_of_columns={"leads": ("current_stage", "is_sql"), "opportunities": ("stage",)},
+    event_times={
+        "touches": "touch_timestamp",
+        "sessions": "session_timestamp",
+        "sales_activities": "activity_timestamp",
+        "lead_stage_history": "entered_at",
+        "opportunities": "created_at",
+    },
 )
 
 TABLE_SPECS = [

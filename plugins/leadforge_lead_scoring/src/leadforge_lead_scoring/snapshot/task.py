@@ -22,6 +22,8 @@ TASK_SPEC = TaskSpec(
     row_unit="lead open at its snapshot anchor (lead_created_at + snapshot_day)",
     description="Will this open lead close won within 90 days of its creation?",
     id_columns=("row_id", "lead_id", "account_id", "contact_id", "snapshot_time"),
+    key="lead_id",
+    anchor="snapshot_time",
 )
 
 _F = tuple[str, str, str, str, str, str]  # name, group, dtype, description, derived_from, window

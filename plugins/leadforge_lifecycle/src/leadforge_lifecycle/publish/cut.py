@@ -36,6 +36,7 @@ EXPOSURE = ExposurePolicy(
     },
     as_of_columns={"invoices": ("payment_status", "settled_at")},
     instructor_only_tasks=(EARLY_TASK_PATTERN,),
+    event_times=dict(EVENT_TIME),
 )
 
 

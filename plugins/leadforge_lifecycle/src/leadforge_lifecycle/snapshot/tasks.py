@@ -57,6 +57,8 @@ def task_specs(windows: WindowParams) -> list[TaskSpec]:
                     row_unit="customer",
                     description=f"{desc}; {regime}-anchored cutoff",
                     id_columns=ID_COLUMNS,
+                    key="customer_id",
+                    anchor="snapshot_time",
                 )
             )
     return specs
