@@ -23,6 +23,7 @@ from leadforge_core.bundle.model import (
     TaskType,
 )
 from leadforge_core.bundle.world import WorldBundle
+from leadforge_core.commands import Command
 from leadforge_core.exporters import Exporter, ExportResult, ExportSource, export
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.hookspecs import hookimpl
@@ -32,6 +33,7 @@ __all__ = [
     "API_VERSION",
     "CardSection",
     "ColumnSpec",
+    "Command",
     "DType",
     "ExportResult",
     "ExportSource",

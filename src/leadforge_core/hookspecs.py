@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from leadforge_core.commands import Command
     from leadforge_core.evaluate.metrics import ExtraMetric
     from leadforge_core.exporters.base import Exporter
     from leadforge_core.features import TaskFeature
@@ -117,5 +118,18 @@ def leadforge_register_checks(scheme: str) -> list[NamedCheck]:
     twice is an error) and a function ``fn(view) -> Iterable[Finding]``. ``leadforge validate
     --select/--ignore`` match those names. A check that raises is reported as its plugin's
     bug (exit 3), not as a failed validation.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def leadforge_register_commands() -> list[Command]:
+    """Called once when plugins load. Return the CLI commands this plugin adds.
+
+    Each :class:`leadforge_core.Command` names the command and its target: a function (one
+    Typer command) or a :class:`typer.Typer` sub-app. The commands appear in
+    ``leadforge --help``. A name used by a built-in command or by another plugin is an error
+    naming both distributions: one warning line, the command is skipped and the CLI keeps
+    working. An unexpected exception inside a command is that plugin's bug (exit code 3).
     """
     raise NotImplementedError

@@ -1,5 +1,5 @@
-"""Plugin host: discovers ``leadforge`` entry points and registers schemes, recipes and
-exporters. The core's own export formats are registered first, through the same hook, as the
+"""Plugin host: discovers ``leadforge`` entry points and registers schemes, recipes,
+exporters and CLI commands. The core's own export formats are registered first, through the same hook, as the
 plugin ``builtins`` of distribution ``leadforge-core``.
 
 Each entry point loads inside its own error boundary: a broken plugin becomes one warning
@@ -34,6 +34,7 @@ from leadforge_core.errors import LeadforgeError, PluginCrash, PluginError
 from leadforge_core.scheme import API_VERSION, Scheme
 
 if TYPE_CHECKING:
+    from leadforge_core.commands import Command
     from leadforge_core.exporters.base import Exporter
 
 GROUP = "leadforge"
@@ -70,6 +71,8 @@ class PluginRecord:
     schemes: list[str] = attrs.field(factory=list)
     recipes: list[str] = attrs.field(factory=list)
     exporters: list[str] = attrs.field(factory=list)
+    commands: list[str] = attrs.field(factory=list)
+    hooks: list[str] = attrs.field(factory=list)
     errors: list[str] = attrs.field(factory=list)
     status: str = "loaded"  # loaded | failed | disabled
 
@@ -110,6 +113,8 @@ class PluginHost:
         self.by_plugin_name: dict[str, PluginRecord] = {}
         self.exporters: dict[str, tuple[type[Exporter], PluginRecord]] = {}
         self.exporter_conflicts: dict[str, list[PluginRecord]] = {}
+        self.commands: dict[str, tuple[Command, PluginRecord]] = {}
+        self.command_conflicts: dict[str, list[PluginRecord]] = {}
         self.warn = warn
         self.strict = strict_mode() if strict is None else strict
         from leadforge_core.exporters import builtin
@@ -147,9 +152,11 @@ class PluginHost:
             self._fail(record, f"is not a valid leadforge plugin: {_describe(exc)}")
             return record
         self.by_plugin_name[pm_name] = record
+        record.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
         self._collect_schemes(plugin, record)
         self._collect_recipes(plugin, record)
         self._collect_exporters(plugin, record)
+        self._collect_commands(plugin, record)
         return record
 
     def unregister(self, record: PluginRecord) -> None:
@@ -165,6 +172,11 @@ class PluginHost:
             owners[:] = [r for r in owners if r is not record]
             if len(owners) <= 1:
                 del self.exporter_conflicts[name]
+        self.commands = {k: v for k, v in self.commands.items() if v[1] is not record}
+        for name, owners in list(self.command_conflicts.items()):
+            owners[:] = [r for r in owners if r is not record]
+            if not owners:
+                del self.command_conflicts[name]
         self.records = [r for r in self.records if r is not record]
 
     def _call(self, hook_name: str, plugin: object, record: PluginRecord) -> list[Any] | None:
@@ -248,9 +260,50 @@ class PluginHost:
             self.exporters[name] = (cls, record)
             record.exporters.append(name)
 
+    def _collect_commands(self, plugin: object, record: PluginRecord) -> None:
+        from leadforge_core.commands import BUILTIN_COMMANDS, COMMAND_NAME, Command
+
+        for command in self._call("leadforge_register_commands", plugin, record) or []:
+            if not isinstance(command, Command):
+                self._fail(record, f"registered {command!r}, which is not a leadforge_core.Command")
+                continue
+            name = command.name
+            if not isinstance(name, str) or not COMMAND_NAME.match(name):
+                self._fail(
+                    record,
+                    f"command name {name!r} is not lowercase words joined by hyphens; skipped",
+                )
+                continue
+            if not callable(command.target):  # a function or a Typer app
+                self._fail(record, f"command '{name}' has no function or Typer app; skipped")
+                continue
+            if name in BUILTIN_COMMANDS:
+                self._fail(
+                    record,
+                    f"command '{name}' clashes with the built-in command of leadforge-core "
+                    f"{__version__}; skipped",
+                )
+                continue
+            if name in self.command_conflicts:
+                self.command_conflicts[name].append(record)
+                self._fail(record, f"command '{name}' is registered by several plugins; skipped")
+                continue
+            if name in self.commands:
+                first = self.commands.pop(name)[1]
+                first.commands.remove(name)
+                self.command_conflicts[name] = [first, record]
+                message = (
+                    f"command '{name}' is registered by both {first.distribution} and "
+                    f"{record.distribution}; skipped, uninstall one of them"
+                )
+                self._fail(record, message)
+                continue
+            self.commands[name] = (command, record)
+            record.commands.append(name)
+
     def _fail(self, record: PluginRecord, message: str) -> None:
         record.errors.append(message)
-        if not record.schemes and not record.recipes and not record.exporters:
+        if not (record.schemes or record.recipes or record.exporters or record.commands):
             record.status = "failed"
         text = f"{record.label} {message}"
         if self.strict:

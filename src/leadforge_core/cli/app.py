@@ -13,17 +13,19 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from leadforge_core import __version__
-from leadforge_core.cli import bundle_cmds, catalog, evaluate_cmd, report_cmd
+from leadforge_core.cli import bundle_cmds, catalog, evaluate_cmd, new_plugin, report_cmd
 from leadforge_core.cli.export_cmd import make_export
 from leadforge_core.cli.generate import make_generate
 from leadforge_core.cli.output import error_line
+from leadforge_core.commands import Command
 from leadforge_core.errors import LeadforgeError
-from leadforge_core.plugins import PluginHost, get_host
+from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 
 #: Set by ``--debug`` for the current run (``LEADFORGE_DEBUG=1`` sets it for every run).
 _debug = False
@@ -47,6 +49,7 @@ def _version(value: bool) -> None:
 
 
 def build_app(host: PluginHost) -> typer.Typer:
+    """The Typer app of leadforge-core's own commands (plugin commands: :func:`build_cli`)."""
     app = typer.Typer(
         name="leadforge",
         help="Simulate a commercial world and render the CRM datasets it would have recorded.",
@@ -84,7 +87,58 @@ def build_app(host: PluginHost) -> typer.Typer:
     app.command("export")(make_export(host))
     app.command("evaluate")(evaluate_cmd.evaluate_cmd)
     app.command("report")(report_cmd.report_cmd)
+    app.command("new-plugin")(new_plugin.new_plugin_cmd)
     return app
+
+
+#: Typer's own ways of ending a command (``typer.Exit``, usage errors, Ctrl-C): not crashes.
+_FLOW = (typer.Exit, typer.Abort, typer.TyperException)
+
+
+def _plugin_command(command: Command) -> Any:
+    if isinstance(command.target, typer.Typer):
+        sub = command.target
+        if command.help is not None and sub.info.help is None:
+            sub.info.help = command.help
+    else:
+        sub = typer.Typer(rich_markup_mode=None)
+        sub.command(command.name, help=command.help)(command.target)
+    return typer.main.get_command(sub)
+
+
+def _guard(cmd: Any, record: PluginRecord, name: str) -> None:
+    """Run ``cmd`` (and, for a group, its sub-commands) inside the plugin's error boundary."""
+    original = cmd.invoke
+
+    def invoke(ctx: Any) -> Any:
+        with plugin_code(record, f"command {name}", expected=_FLOW):
+            return original(ctx)
+
+    cmd.invoke = invoke
+
+
+def build_cli(host: PluginHost) -> typer.core.TyperGroup:
+    """The whole ``leadforge`` command: the built-in commands plus every plugin command.
+
+    A plugin command whose definition Typer cannot turn into a command (an unsupported
+    parameter type, say) is skipped with one warning line; the rest of the CLI keeps working.
+    """
+    group = typer.main.get_command(build_app(host))
+    assert isinstance(group, typer.core.TyperGroup)
+    for name, (command, record) in sorted(host.commands.items()):
+        if name in group.commands:  # a built-in added after the plugin registered
+            host.warn(f"{record.label} command '{name}' clashes with a built-in command; skipped")
+            continue
+        try:
+            cmd = _plugin_command(command)
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            host.warn(f"{record.label} command '{name}' is not a valid Typer command: {detail}")
+            continue
+        cmd.name = name
+        _guard(cmd, record, name)
+        group.add_command(cmd, name)
+    return group
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +147,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     _debug = False
     try:
         host = get_host()
-        command = typer.main.get_command(build_app(host))
+        command = build_cli(host)
         result = command.main(
             args=list(argv) if argv is not None else None,
             prog_name="leadforge",

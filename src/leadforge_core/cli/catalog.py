@@ -43,7 +43,8 @@ def list_recipes_cmd(json_: JsonFlag = False) -> None:
 
 
 def plugins_cmd(json_: JsonFlag = False) -> None:
-    """Show installed plugins: distribution, version, schemes, recipes, exporters, errors."""
+    """Show installed plugins: distribution, version, the hooks each implements, and the
+    schemes, recipes, exporters and commands it registered (and any errors)."""
     host = get_host()
     RecipeCatalog(host).files()  # attributes recipes to their plugins
     records = [r.to_dict() for r in host.records]
@@ -62,6 +63,8 @@ def plugins_cmd(json_: JsonFlag = False) -> None:
         "schemes",
         "recipes",
         "exporters",
+        "commands",
+        "hooks",
         "errors",
     ):
         table.add_column(col)
@@ -74,6 +77,8 @@ def plugins_cmd(json_: JsonFlag = False) -> None:
             ", ".join(r["schemes"]) or "—",
             ", ".join(r["recipes"]) or "—",
             ", ".join(r["exporters"]) or "—",
+            ", ".join(r["commands"]) or "—",
+            ", ".join(h.removeprefix("leadforge_") for h in r["hooks"]) or "—",
             "; ".join(r["errors"]) or "—",
         )
     out.print(table)
