@@ -337,7 +337,7 @@ def _toy_bundle(host: PluginHost, tmp_path: Path) -> Path:
     return bundle.save(tmp_path / "toy")
 
 
-def test_plugin_metrics_hook(toy_host: PluginHost, tmp_path: Path) -> None:
+def test_hook_leadforge_evaluation_metrics(toy_host: PluginHost, tmp_path: Path) -> None:
     path = _toy_bundle(toy_host, tmp_path)
     plain = evaluate_bundle(path, host=toy_host)["tasks"]["reorders_within_60_days"]
     assert plain["models"]["without_traps"]["hgb"]["extra"] == {}

@@ -91,7 +91,7 @@ def test_builtin_formats_come_through_the_hook(toy_host: PluginHost) -> None:
     assert toy_host.pm.get_plugin("leadforge-core:builtins") is not None
 
 
-def test_plugin_exporter_appears_and_works(
+def test_hook_leadforge_register_exporters(
     row_counts: PluginRecord, toy_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["plugins", "--json"]) == 0

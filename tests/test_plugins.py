@@ -189,3 +189,73 @@ def test_uninstalled_plugin_disappears(site: Path) -> None:
         path.rmdir()
     res = _cli(["list-recipes", "--json"], site)
     assert "toy_shop_v1" not in res.stdout
+
+
+# -- the registration hooks ----------------------------------------------------------------------
+
+
+def test_hook_leadforge_register_schemes(toy_host: PluginHost, tmp_path: Path) -> None:
+    """A scheme class returned by the hook is registered under its name, attributed to the
+    plugin, and generates bundles whose manifest names that plugin."""
+    from toy_scheme.scheme import ToyShop
+
+    from leadforge_core import Generator
+
+    class Outlet(ToyShop):
+        name = "outlet_shop"
+        title = "Outlet shop"
+
+    @hookimpl
+    def leadforge_register_schemes() -> list:
+        return [Outlet]
+
+    record = toy_host.register(
+        _module("outlet", leadforge_register_schemes=leadforge_register_schemes),
+        PluginRecord("outlet", "leadforge-outlet", "2.0"),
+    )
+    assert toy_host.scheme("outlet_shop") == (Outlet, record)
+    assert record.schemes == ["outlet_shop"] and record.hooks == ["leadforge_register_schemes"]
+    recipe = tmp_path / "outlet.yaml"
+    recipe.write_text(
+        (TESTS / "toy_scheme" / "recipes" / "toy_shop_v1.yaml")
+        .read_text()
+        .replace("id: toy_shop_v1", "id: outlet_v1")
+        .replace("scheme: toy_shop", "scheme: outlet_shop")
+    )
+    bundle = Generator.from_recipe(recipe, host=toy_host, n_customers=120).generate(timestamp=0)
+    assert bundle.manifest["scheme"] == "outlet_shop"
+    assert bundle.manifest["generator"]["plugin"]["distribution"] == "leadforge-outlet"
+    toy_host.unregister(record)
+    with pytest.raises(PluginError, match="unknown scheme 'outlet_shop'"):
+        toy_host.scheme("outlet_shop")
+
+
+def test_hook_leadforge_register_recipes(toy_host: PluginHost, tmp_path: Path) -> None:
+    """A recipe file returned by the hook is addressable by id (with ``extends:`` resolved),
+    attributed to the plugin in listings and manifests, and gone once the plugin is."""
+    from leadforge_core import Generator, list_recipes
+
+    path = tmp_path / "big_shop_v1.yaml"
+    path.write_text(
+        "extends: toy_shop_v1\nid: big_shop_v1\ntitle: Big shop\n"
+        "defaults:\n  params:\n    population:\n      n_customers: 150\n"
+        "world:\n  shop_name: Big Goods\n"
+    )
+
+    @hookimpl
+    def leadforge_register_recipes() -> list:
+        return [path]
+
+    record = toy_host.register(
+        _module("big", leadforge_register_recipes=leadforge_register_recipes),
+        PluginRecord("big", "leadforge-big", "0.5"),
+    )
+    listed = {r["id"]: r for r in list_recipes(toy_host)}
+    assert listed["big_shop_v1"]["scheme"] == "toy_shop"  # from the parent recipe
+    assert listed["big_shop_v1"]["plugin"] == "leadforge-big"
+    assert record.hooks == ["leadforge_register_recipes"]
+    bundle = Generator.from_recipe("big_shop_v1", host=toy_host).generate(timestamp=0)
+    assert bundle.manifest["recipe"]["origin"] == "leadforge-big"
+    assert bundle.tables["customers"].height == 150
+    toy_host.unregister(record)
+    assert "big_shop_v1" not in {r["id"] for r in list_recipes(toy_host)}

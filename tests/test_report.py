@@ -101,7 +101,7 @@ def test_generic_sections_come_from_declarations(toy_host: PluginHost, toy_bundl
     ]
 
 
-def test_plugin_section_is_drawn_after_the_overview(
+def test_hook_leadforge_report_sections(
     toy_host: PluginHost, toy_bundle: Path, tmp_path: Path
 ) -> None:
     _register(toy_host, SignupPlugin(), "signups")
