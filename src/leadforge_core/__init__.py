@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 try:
+    #: The installed version of leadforge-core (``0.0.0+source`` when run uninstalled).
     __version__ = version("leadforge-core")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+source"

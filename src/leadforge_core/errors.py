@@ -15,6 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+__all__ = [
+    "MAX_PROBLEMS",
+    "BundleIOError",
+    "ConfigError",
+    "ExportError",
+    "LeadforgeError",
+    "PluginCrash",
+    "PluginError",
+    "RecipeError",
+    "RenderError",
+    "SchemeContractError",
+    "SimulationError",
+    "ValidationFailed",
+]
+
+
 #: Problems listed in full in one error; the rest are counted ("and N more").
 MAX_PROBLEMS = 20
 

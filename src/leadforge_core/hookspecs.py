@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 PROJECT = "leadforge"
 hookspec = pluggy.HookspecMarker(PROJECT)
+#: Decorator marking a plugin's function (or method) as the implementation of the hook of the
+#: same name, e.g. ``@hookimpl def leadforge_register_schemes(): ...``.
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 

@@ -7,6 +7,10 @@ import re
 import numpy as np
 import polars as pl
 
+__all__ = ["ID_WIDTH", "ids_at", "ids_expr", "make_ids"]
+
+
+#: Digits of the number part of an id (``acct_000001``); more only when the count needs it.
 ID_WIDTH = 6
 _PREFIX = re.compile(r"^[a-z][a-z0-9]*$")
 

@@ -37,6 +37,20 @@ if TYPE_CHECKING:
     from leadforge_core.commands import Command
     from leadforge_core.exporters.base import Exporter
 
+__all__ = [
+    "GROUP",
+    "PluginHost",
+    "PluginRecord",
+    "RecipeSource",
+    "get_host",
+    "owner_of",
+    "plugin_code",
+    "set_host",
+    "strict_mode",
+]
+
+
+#: The entry-point group plugins declare (``[project.entry-points.leadforge]``).
 GROUP = "leadforge"
 Warn = Callable[[str], None]
 
@@ -53,6 +67,7 @@ def _env_list(name: str) -> set[str] | None:
 
 
 def strict_mode() -> bool:
+    """Whether ``LEADFORGE_STRICT_PLUGINS`` asks for plugin load failures to be errors."""
     return os.environ.get("LEADFORGE_STRICT_PLUGINS", "").strip().lower() in {
         "1",
         "true",

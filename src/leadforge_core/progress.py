@@ -8,8 +8,12 @@ from typing import Protocol
 
 from leadforge_core.memory import release_memory
 
+__all__ = ["NullProgress", "Phase", "Progress", "phase"]
+
 
 class Phase(Protocol):
+    """One running phase of a :class:`Progress`: call ``advance`` as steps complete."""
+
     def advance(self, n: int = 1) -> None: ...
 
 
@@ -42,7 +46,18 @@ class NullProgress:
 def phase(
     progress: Progress, name: str, total: int | None = None, unit: str = ""
 ) -> Iterator[Phase]:
-    """``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``.
+    """Report one phase of work (a context manager yielding a :class:`Phase`).
+
+    ``with phase(ctx.progress, "simulation", total=90, unit="days") as p: p.advance()``: the
+    CLI shows a bar named ``name`` counting ``total`` steps of ``unit`` (a spinner when
+    ``total`` is ``None``); call ``p.advance(n)`` as steps complete. The phase ends when the
+    block exits, also on an exception.
+
+    Args:
+        progress: where to report (``ctx.progress`` in a scheme; any :class:`Progress`).
+        name: the phase's name (``"simulation"``, ``"features"``…).
+        total: number of steps, or ``None`` when unknown.
+        unit: what a step is (``"days"``, ``"blocks"``).
 
     A phase's intermediates die at its end, so free heap pages are returned to the OS there
     (see :mod:`leadforge_core.memory`).

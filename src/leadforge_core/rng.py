@@ -14,6 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+__all__ = ["BLOCK_SIZE", "RandomStreams", "blocked_draw", "blocks"]
+
+
 #: Default number of entities per block: large enough to keep numpy vectorized, small enough
 #: to split work across processes.
 BLOCK_SIZE = 65_536

@@ -11,8 +11,13 @@ import polars as pl
 
 from leadforge_core.config.fields import float_field
 
+__all__ = ["SplitConfig", "SplitStrategy", "assign_splits"]
+
 
 class SplitStrategy(enum.StrEnum):
+    """How rows are assigned to train, valid and test: by time, by whole groups, or at
+    random (stratified on a binary label)."""
+
     TEMPORAL = "temporal"  # by a time column: train earliest, test latest
     GROUPED = "grouped"  # by a group column: no group in two splits
     RANDOM = "random"  # stratified on the label when there is one
@@ -58,6 +63,23 @@ def assign_splits(
     Temporal sorts by ``(time_col, id_col)`` so ties are broken deterministically; grouped
     shuffles whole groups and fills train, valid, test in turn; random stratifies on
     ``label_col`` (binary) when given.
+
+    Args:
+        frame: the task rows.
+        config: the run's split parameters (strategy and ratios).
+        rng: the generator of the split (``ctx.streams.generator("...split")``).
+        time_col: the snapshot-time column (temporal strategy).
+        group_col: the column whose values stay in one split (grouped strategy).
+        label_col: a binary label to stratify on (random strategy).
+        id_col: the row id column, breaking ties of ``time_col``.
+
+    Returns:
+        ``(split, details)``: a string Series of ``"train"``, ``"valid"``, ``"test"`` and the
+        dict to store, unchanged, as ``TaskOutput.details["split"]``: ``strategy``,
+        ``ratios`` (``train``, ``valid``, ``test``) and ``stratified`` (bool), plus
+        ``time_column`` and ``cutoffs`` (``train_until``, ``valid_from``, ``test_from``) for
+        a temporal split, ``group_column`` for a grouped one, ``stratify_on`` for a random
+        one stratified on a label.
     """
     n = frame.height
     split = np.empty(n, dtype=object)

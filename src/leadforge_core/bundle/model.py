@@ -53,6 +53,16 @@ def dtype_name(dtype: pl.DataType) -> str:
 
 @attrs.frozen
 class ColumnSpec:
+    """One declared column of a table.
+
+    Args:
+        name: column name.
+        dtype: logical type; the written column must have exactly its polars type
+            (:meth:`DType.polars`).
+        description: one line for the feature dictionary and the dataset card.
+        nullable: whether the column may hold nulls (checked by ``leadforge validate``).
+    """
+
     name: str
     dtype: DType
     description: str = ""
@@ -61,6 +71,9 @@ class ColumnSpec:
 
 @attrs.frozen
 class ForeignKey:
+    """``column`` of this table refers to ``ref_column`` of ``ref_table`` (checked by
+    ``leadforge validate``: every non-null value must exist there)."""
+
     column: str
     ref_table: str
     ref_column: str
@@ -93,6 +106,8 @@ class TableSpec:
 
 
 class TaskType(enum.StrEnum):
+    """Kind of prediction task: a boolean label or a numeric target."""
+
     BINARY = "binary"
     REGRESSION = "regression"
 
@@ -124,9 +139,30 @@ class TaskSpec:
 class TaskOutput:
     """A rendered task: its splits and the scheme's part of ``task_manifest.json``.
 
-    ``details`` carries snapshot rule, horizon, target semantics, leakage policy, split
-    strategy, ratios, cutoffs, stratification, grouping and exclusions; the core adds row
-    counts and prevalence or target summaries per split.
+    Args:
+        spec: the task's declaration (one of the scheme's ``task_specs``).
+        splits: ``"train"``, ``"valid"`` and ``"test"`` frames with the same columns: the id
+            columns, the features and the targets.
+        details: the scheme's part of the task manifest, checked at publication and by
+            ``leadforge validate`` (a wrong shape is the scheme's bug):
+
+            * ``snapshot_rule`` (str, required): when each row is observed, e.g.
+              ``"lead creation + 30 days"``;
+            * ``target_semantics`` (str, required): what the target means;
+            * ``leakage_policy`` (str, required): what the features may and may not see;
+            * ``split`` (object, required): exactly the details
+              :func:`leadforge_core.splits.assign_splits` returns — ``strategy``
+              (``temporal``, ``grouped`` or ``random``), ``ratios`` (``train``, ``valid``,
+              ``test``), ``stratified`` and, depending on the strategy, ``time_column`` and
+              ``cutoffs``, ``group_column`` or ``stratify_on``; the dataset card reads its
+              split strategy from here;
+            * ``horizon_days`` (int, optional): how far after the snapshot the target looks;
+            * ``leakage_traps`` (list, optional): the features deliberately left leaky;
+            * ``excluded_rows`` (object, optional): why rows were left out, with counts;
+            * any other key of the scheme's own. The core writes ``task``, ``task_type``,
+              ``targets``, ``row_unit``, ``description`` and ``splits`` (row counts and
+              prevalence or target summaries per split) itself; ``details`` must not set
+              them.
     """
 
     spec: TaskSpec

@@ -105,8 +105,11 @@ class CutEdge:
         return f"cut({self.source}->{self.target})"
 
 
+#: An intervention on a node's values (:func:`do` or :func:`shift`).
 NodeIntervention = Do | Shift
+#: An intervention on an edge's weight (:func:`scale_edge` or :func:`cut_edge`).
 EdgeIntervention = ScaleEdge | CutEdge
+#: Any intervention ``CausalGraph.intervene`` and ``Generator.from_recipe`` accept.
 Intervention = Do | Shift | ScaleEdge | CutEdge
 
 

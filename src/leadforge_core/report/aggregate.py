@@ -15,7 +15,24 @@ from leadforge_core.bundle.layout import split_file, table_file
 from leadforge_core.bundle.model import SPLITS
 from leadforge_core.validation.view import BundleReadError, BundleView
 
+__all__ = [
+    "MISSING",
+    "OTHER",
+    "category_counts",
+    "counts_by_period",
+    "distinct_per_value",
+    "mean_by_period",
+    "quantiles",
+    "rate_by_category",
+    "scan_table",
+    "scan_task",
+    "table_columns",
+]
+
+
+#: Label of the bar that sums every category past ``top`` in :func:`category_counts`.
 OTHER = "(other)"
+#: Label of null values in :func:`category_counts` and :func:`rate_by_category`.
 MISSING = "(missing)"
 
 

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from leadforge_core.validation.view import BundleView
 
 
+__all__ = ["Finding", "Report", "named_check"]
+
+
 @attrs.frozen
 class Finding:
     """One problem found in a bundle: which check, what, and where (file or table.column)."""

@@ -27,6 +27,8 @@ from leadforge_core.validation.checks import PluginCheck, Selection, collect
 from leadforge_core.validation.findings import Check, Finding, Report
 from leadforge_core.validation.view import BundleReadError, BundleView
 
+__all__ = ["validate_bundle"]
+
 
 def _run(report: Report, name: str, check: Callable[[], Iterable[Finding]]) -> None:
     report.checks_run.append(name)

@@ -15,6 +15,8 @@ import polars as pl
 
 from leadforge_core.exposure import ExposureMode
 
+__all__ = ["BundleReadError", "BundleView"]
+
 
 class BundleReadError(Exception):
     """A bundle file is missing, corrupt or not what the manifest says."""
@@ -26,13 +28,29 @@ class BundleReadError(Exception):
 
 
 class BundleView:
+    """Read-only, lazy view of the bundle folder at ``path``: the manifest, tables, task
+    splits, task manifests, feature dictionary and metadata, each read once on first use.
+
+    Checks, report sections and ``inspect_summary`` receive one. Reading a missing or broken
+    file raises :class:`BundleReadError` (a check wrapped by ``named_check`` turns it into a
+    finding).
+
+    Args:
+        path: the bundle folder.
+        preload: frames known to be the content of some of the bundle's Parquet files, keyed
+            by their bundle-relative path with forward slashes — ``"tables/<table>.parquet"``
+            for tables and ``"tasks/<task>/<split>.parquet"`` for task splits (``split`` being
+            ``train``, ``valid`` or ``test``). ``leadforge generate`` passes the frames it has
+            just written, sparing a re-read; file hashes are still checked against the
+            manifest. Other keys are never looked up.
+    """
+
     def __init__(self, path: str | Path, preload: dict[str, pl.DataFrame] | None = None) -> None:
-        """``preload`` maps bundle-relative Parquet paths to frames known to be their content
-        (the generator just wrote them), sparing a re-read; hashes are still checked."""
         self.path = Path(path)
         self._tables: dict[str, pl.DataFrame] = dict(preload or {})
 
     def read_json(self, rel: str) -> Any:
+        """The parsed JSON file at bundle-relative path ``rel``."""
         file = self.path / rel
         try:
             return json.loads(file.read_text(encoding="utf-8"))
@@ -44,6 +62,7 @@ class BundleView:
             raise BundleReadError(rel, f"cannot be read ({exc.strerror})") from None
 
     def read_parquet(self, rel: str) -> pl.DataFrame:
+        """The Parquet file at bundle-relative path ``rel`` (a preloaded frame if given)."""
         if rel in self._tables:
             return self._tables[rel]
         file = self.path / rel
@@ -59,6 +78,7 @@ class BundleView:
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
+        """``manifest.json`` as a dict."""
         data = self.read_json("manifest.json")
         if not isinstance(data, dict):
             raise BundleReadError("manifest.json", "not a JSON object")
@@ -66,6 +86,7 @@ class BundleView:
 
     @property
     def mode(self) -> ExposureMode:
+        """The bundle's exposure mode, from the manifest."""
         try:
             return ExposureMode(str(self.manifest.get("exposure_mode")))
         except ValueError:
@@ -73,33 +94,42 @@ class BundleView:
 
     @property
     def scheme(self) -> str:
+        """Name of the scheme that generated the bundle."""
         return str(self.manifest.get("scheme", ""))
 
     def table_names(self) -> list[str]:
+        """Names of the tables the manifest lists, sorted."""
         return sorted(self.manifest.get("tables", {}))
 
     def table(self, name: str) -> pl.DataFrame:
+        """Table ``name`` (``tables/<name>.parquet``)."""
         return self.read_parquet(f"tables/{name}.parquet")
 
     def has_table(self, name: str) -> bool:
+        """Whether the manifest lists table ``name``."""
         return name in self.manifest.get("tables", {})
 
     def task_names(self) -> list[str]:
+        """Names of the tasks the manifest lists, sorted."""
         return sorted(self.manifest.get("tasks", {}))
 
     def task_split(self, task: str, split: str) -> pl.DataFrame:
+        """Split ``split`` (train, valid, test) of task ``task``."""
         return self.read_parquet(f"tasks/{task}/{split}.parquet")
 
     def task_manifest(self, task: str) -> dict[str, Any]:
+        """``tasks/<task>/task_manifest.json`` as a dict."""
         data = self.read_json(f"tasks/{task}/task_manifest.json")
         if not isinstance(data, dict):
             raise BundleReadError(f"tasks/{task}/task_manifest.json", "not a JSON object")
         return data
 
     def metadata(self, name: str) -> Any:
+        """The parsed JSON file ``metadata/<name>``."""
         return self.read_json(f"metadata/{name}")
 
     def feature_dictionary(self) -> pl.DataFrame:
+        """``feature_dictionary.csv``, every column read as a string."""
         file = self.path / "feature_dictionary.csv"
         if not file.is_file():
             raise BundleReadError("feature_dictionary.csv", "file is missing")
