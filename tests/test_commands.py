@@ -102,6 +102,21 @@ def test_plugin_commands_appear_in_help(
     assert "hello" in capsys.readouterr().out
 
 
+def test_a_one_command_sub_app_stays_a_group(
+    toy_host: PluginHost, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = typer.Typer(help="Single.")
+
+    @app.command("only")
+    def only() -> None:
+        """The one sub-command."""
+        print("only ran")
+
+    toy_host.register(_plugin("one", [Command("one", app)]), PluginRecord("one", "d-one", "1"))
+    assert run(["one", "only"]) == 0
+    assert capsys.readouterr().out == "only ran\n"
+
+
 @pytest.mark.parametrize("argv", [["shop-crash"], ["shop", "explode"]])
 def test_a_crash_inside_a_command_is_the_plugins_bug(
     shop_host: PluginHost, capsys: pytest.CaptureFixture[str], argv: list[str]
@@ -176,17 +191,18 @@ def test_invalid_registrations_warn(
 def test_a_command_typer_cannot_build_is_skipped(
     toy_host: PluginHost, warnings_seen: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    empty = typer.Typer()  # a sub-app without any command
+    def weird(x: Annotated[int, typer.Option()] = typer.Option(1)) -> None:
+        """Declares its option twice, which Typer refuses."""
 
     toy_host.register(
-        _plugin("odd", [Command("weird", empty), Command("fine", shop_stats)]),
+        _plugin("odd", [Command("weird", weird), Command("fine", shop_stats)]),
         PluginRecord("odd", "leadforge-odd", "1"),
     )
     assert run(["fine", "b"]) == 0
     assert capsys.readouterr().out == "stats of b: top 3\n"
     assert warnings_seen == [
         "plugin 'odd' (distribution leadforge-odd 1) command 'weird' is not a valid Typer "
-        "command: Could not get a command for this Typer instance"
+        "command: Cannot specify `Option` in `Annotated` and default value together for 'x'"
     ]
 
 

@@ -171,3 +171,30 @@ def test_an_empty_target_folder_is_used(tmp_path: Path) -> None:
     out = new_plugin("shop", "scheme", tmp_path / "empty")
     assert (out / "src" / "leadforge_shop" / "scheme.py").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_skeleton_uses_only_the_public_api(tmp_path: Path, kind: str) -> None:
+    """Every ``from leadforge_core... import name`` of a skeleton names a public module or a
+    name in the ``__all__`` of a public module (see leadforge_core.docs_gen)."""
+    import ast
+
+    from leadforge_core.docs_gen import public_names
+
+    public = public_names()
+    root = new_plugin("probe", kind, tmp_path / kind)
+    used = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("leadforge"):
+                used += [(node.module or "", a.name) for a in node.names]
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("leadforge_core") for a in node.names)
+    assert used
+    for module, name in used:
+        if module.startswith("leadforge_probe"):
+            continue  # the skeleton's own package
+        if f"{module}.{name}" in public:
+            continue  # a public module imported from its package
+        assert module in public, f"{module} is not a public module"
+        assert name in public[module], f"{module}.{name} is not public"

@@ -96,14 +96,20 @@ _FLOW = (typer.Exit, typer.Abort, typer.TyperException)
 
 
 def _plugin_command(command: Command) -> Any:
+    """The command object of one plugin command (a Typer app stays a group of sub-commands,
+    even with a single one)."""
+    holder = typer.Typer(rich_markup_mode=None)
     if isinstance(command.target, typer.Typer):
-        sub = command.target
-        if command.help is not None and sub.info.help is None:
-            sub.info.help = command.help
+        if command.help is None:
+            holder.add_typer(command.target, name=command.name)
+        else:
+            holder.add_typer(command.target, name=command.name, help=command.help)
+        holder.command("-")(lambda: None)  # a second entry keeps the holder a group
     else:
-        sub = typer.Typer(rich_markup_mode=None)
-        sub.command(command.name, help=command.help)(command.target)
-    return typer.main.get_command(sub)
+        holder.command(command.name, help=command.help)(command.target)
+        holder.command("-")(lambda: None)
+    group = typer.main.get_command(holder)
+    return group.commands[command.name]  # type: ignore[attr-defined]
 
 
 def _guard(cmd: Any, record: PluginRecord, name: str) -> None:
