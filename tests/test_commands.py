@@ -256,3 +256,26 @@ def test_installed_plugin_command_and_plugins_json(tmp_path: Path) -> None:
     assert core["hooks"] == ["leadforge_register_exporters"] and "csv" in core["exporters"]
     text = cli("plugins").stdout
     assert "register_commands" in text and "hello" in text
+
+
+def test_the_documented_example_runs(
+    toy_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    from leadforge_core import Generator
+
+    text = (TESTS.parent / "docs" / "plugins.md").read_text()
+    section = text.split("### `leadforge_register_commands()`", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    plugin = types.ModuleType("documented_commands")
+    exec(compile(code, "plugins.md", "exec"), plugin.__dict__)
+    toy_host.register(plugin, PluginRecord("shop", "leadforge-shop", "1"))
+    bundle = tmp_path / "b"
+    Generator.from_recipe("toy_shop_v1", host=toy_host, n_customers=100).generate(timestamp=0).save(
+        bundle
+    )
+    capsys.readouterr()
+    assert run(["shop-stats", str(bundle), "--top", "2"]) == 0
+    assert "north" in capsys.readouterr().out
+    assert run(["shop", "check-prices", str(bundle)]) == 0
