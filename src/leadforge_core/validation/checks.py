@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from leadforge_core.plugins import PluginHost, PluginRecord
     from leadforge_core.validation.view import BundleView
 
+#: The hook checks are registered through (see :mod:`leadforge_core.hookspecs`).
 HOOK = "leadforge_register_checks"
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 
