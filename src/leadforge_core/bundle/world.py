@@ -123,8 +123,11 @@ class WorldBundle:
             for index, start in enumerate(range(0, frame.height, part_rows)):
                 pieces.append((key, layout.part_file(rel, index), frame.slice(start, part_rows)))
         # Files are independent: encode, compress and hash them concurrently (same bytes).
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+        try:
             written = list(pool.map(lambda job: _write_parquet(root, job[1], job[2]), pieces))
+        finally:  # on an error or an interrupt, files not yet started are not written at all
+            pool.shutdown(wait=True, cancel_futures=True)
         parts: dict[Any, list[dict[str, Any]]] = {}
         for (key, _, _), entry in zip(pieces, written, strict=True):
             parts.setdefault(key, []).append(entry)
