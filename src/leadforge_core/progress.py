@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -68,3 +69,28 @@ def phase(
     finally:
         release_memory()
         progress.end_phase(name)
+
+
+class PhaseClock:
+    """A :class:`Progress` that records the wall-clock seconds of each phase and forwards
+    every call to ``inner``.
+
+    ``seconds`` maps phase names, in the order they first started, to their total seconds
+    (a phase started again adds to its total); a phase still open when read is not counted.
+    """
+
+    def __init__(self, inner: Progress | None = None) -> None:
+        self.inner: Progress = inner if inner is not None else NullProgress()
+        self.seconds: dict[str, float] = {}
+        self._open: dict[str, float] = {}
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Phase:
+        self.seconds.setdefault(name, 0.0)
+        self._open[name] = time.perf_counter()
+        return self.inner.phase(name, total, unit)
+
+    def end_phase(self, name: str) -> None:
+        started = self._open.pop(name, None)
+        if started is not None:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        self.inner.end_phase(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -118,6 +118,11 @@ class Scheme(abc.ABC):
     #: manifest, and ``validate`` checks the bundle with the base's declarations and checks
     #: when the deriving plugin is not installed.
     derived_from: ClassVar[str | None] = None
+    #: Bytes one unit of a size parameter (dotted path → bytes) adds to a written instructor
+    #: bundle, measured on generated bundles; ``leadforge generate`` estimates a bundle's size
+    #: from it before simulating and refuses when the disk lacks the space
+    #: (:mod:`leadforge_core.bundle.space`). Empty: only the fixed files are counted.
+    bytes_per_unit: ClassVar[Mapping[str, float]] = {}
 
     @abc.abstractmethod
     def table_specs(self) -> list[TableSpec]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import io
 import json
 import os
 from collections.abc import Callable
@@ -71,23 +74,38 @@ class WorldBundle:
         *,
         force: bool = False,
         before_publish: Callable[[Path], None] | None = None,
+        part_rows: int | None = None,
     ) -> Path:
-        """Write the bundle atomically to ``path``; ``before_publish(tmp)`` runs on the finished
-        temporary folder before it is renamed into place (used for validation)."""
+        """Write the bundle atomically to ``path`` and return it.
+
+        ``before_publish(tmp)`` runs on the finished temporary folder before it is renamed
+        into place (used for validation). A table or split of more than ``part_rows`` rows
+        (default :func:`leadforge_core.bundle.layout.part_rows`) becomes a folder of part
+        files. Running out of space, like any other write failure, raises
+        :class:`~leadforge_core.errors.BundleIOError` and leaves nothing behind.
+        """
         out = Path(path)
-        with staging(out, force) as tmp:
-            self._write(tmp)
-            if before_publish is not None:
-                before_publish(tmp)
+        rows = layout.part_rows(part_rows)
+        try:
+            with staging(out, force) as tmp:
+                self._write(tmp, rows)
+                if before_publish is not None:
+                    before_publish(tmp)
+        except OSError as exc:  # creating, renaming or removing the staging folder
+            raise BundleIOError(f"cannot write bundle to {out}: {_os_reason(exc)}") from None
         return out
 
-    def _write(self, root: Path) -> None:
+    def _write(self, root: Path, part_rows: int) -> None:
         try:
-            self._write_files(root)
+            self._write_files(root, part_rows)
         except OSError as exc:
-            raise BundleIOError(f"cannot write bundle: {exc.strerror or exc}") from None
+            raise BundleIOError(f"cannot write bundle: {_os_reason(exc)}") from None
+        except Exception as exc:
+            if out_of_space(exc):  # a library that reports ENOSPC in its own exception type
+                raise BundleIOError(f"cannot write bundle: {os.strerror(errno.ENOSPC)}") from None
+            raise
 
-    def _write_files(self, root: Path) -> None:
+    def _write_files(self, root: Path, part_rows: int) -> None:
         (root / layout.TABLES_DIR).mkdir()
         (root / layout.METADATA_DIR).mkdir()
         jobs = {("table", name): (layout.table_file(name), f) for name, f in self.tables.items()}
@@ -95,15 +113,28 @@ class WorldBundle:
             (root / layout.TASKS_DIR / task_name).mkdir(parents=True)
             for split, frame in task.splits.items():
                 jobs[(task_name, split)] = (layout.split_file(task_name, split), frame)
+        # One write per file or part; a frame over the threshold becomes a folder of parts.
+        pieces: list[tuple[Any, str, pl.DataFrame]] = []
+        for key, (rel, frame) in jobs.items():
+            if frame.height <= part_rows:
+                pieces.append((key, rel, frame))
+                continue
+            (root / layout.dataset_dir(rel)).mkdir()
+            for index, start in enumerate(range(0, frame.height, part_rows)):
+                pieces.append((key, layout.part_file(rel, index), frame.slice(start, part_rows)))
         # Files are independent: encode, compress and hash them concurrently (same bytes).
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            entries = dict(
-                zip(
-                    jobs,
-                    pool.map(lambda job: _write_parquet(root, *job), jobs.values()),
-                    strict=True,
-                )
-            )
+        pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+        try:
+            written = list(pool.map(lambda job: _write_parquet(root, job[1], job[2]), pieces))
+        finally:  # on an error or an interrupt, files not yet started are not written at all
+            pool.shutdown(wait=True, cancel_futures=True)
+        parts: dict[Any, list[dict[str, Any]]] = {}
+        for (key, _, _), entry in zip(pieces, written, strict=True):
+            parts.setdefault(key, []).append(entry)
+        entries = {
+            key: _inventory_entry(rel, frame, parts[key], frame.height > part_rows)
+            for key, (rel, frame) in jobs.items()
+        }
         tables_inv = {name: entries[("table", name)] for name in self.tables}
         task_inv: dict[str, Any] = {}
         for task_name, task in self.tasks.items():
@@ -113,7 +144,7 @@ class WorldBundle:
             )
             task_inv[task_name] = dict(self.manifest["tasks"][task_name], splits=splits)
         _write_text(root / layout.CARD, self.card)
-        feature_frame(self.features).write_csv(root / layout.FEATURE_DICTIONARY)
+        _write_text(root / layout.FEATURE_DICTIONARY, feature_frame(self.features).write_csv())
         _write_text(root / layout.metadata_file(layout.PUBLIC_SUMMARY), dumps(self.public_summary))
         for name, content in sorted((self.truth or {}).items()):
             target = root / layout.metadata_file(name)
@@ -130,18 +161,63 @@ class WorldBundle:
         _write_text(root / layout.MANIFEST, dumps(self.manifest))
 
 
+def out_of_space(exc: BaseException) -> bool:
+    """Whether ``exc`` reports a full file system (``ENOSPC``), whatever raised it."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    text = str(exc)
+    return "No space left on device" in text or "os error 28" in text
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+def encode_parquet(frame: pl.DataFrame) -> bytes:
+    """The canonical Parquet bytes of ``frame`` in a bundle (zstd level 3, statistics)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", compression_level=3, statistics=True)
+    return buffer.getvalue()
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with plain file I/O (a full disk raises ``OSError``)."""
+    with path.open("wb") as fh:
+        fh.write(data)
+
+
 def _write_parquet(root: Path, rel: str, frame: pl.DataFrame) -> dict[str, Any]:
-    """Write one Parquet file and return its manifest entry."""
-    file = root / rel
-    frame.write_parquet(file, compression="zstd", compression_level=3, statistics=True)
+    """Encode one Parquet file in memory, write it and return its rows, bytes and sha256.
+
+    Encoding in memory makes the file system errors plain ``OSError`` and spares re-reading
+    the file to hash it; the bytes are the same as writing to the file directly.
+    """
+    data = encode_parquet(frame)
+    _store(root / rel, data)
     return {
         "file": rel,
         "rows": frame.height,
-        "bytes": file.stat().st_size,
-        "sha256": sha256_file(file),
-        "columns": [{"name": c, "dtype": dtype_name(t)} for c, t in frame.schema.items()],
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def _inventory_entry(
+    rel: str, frame: pl.DataFrame, parts: list[dict[str, Any]], as_dataset: bool
+) -> dict[str, Any]:
+    """Manifest entry of a table or split: one file, or a dataset folder with its parts."""
+    columns = [{"name": c, "dtype": dtype_name(t)} for c, t in frame.schema.items()]
+    if not as_dataset:
+        return {**parts[0], "columns": columns}
+    return {
+        "file": layout.dataset_dir(rel),
+        "format": "parquet_dataset",
+        "rows": frame.height,
+        "bytes": sum(p["bytes"] for p in parts),
+        "parts": parts,
+        "columns": columns,
     }

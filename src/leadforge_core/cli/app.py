@@ -159,6 +159,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             prog_name="leadforge",
             standalone_mode=False,
         )
+        if result == 130:  # typer turns Ctrl-C / SIGTERM into a silent exit code 130
+            error_line("interrupted; nothing was written")
         return int(result) if isinstance(result, int) else 0
     except typer.Exit as exc:
         return int(exc.exit_code)

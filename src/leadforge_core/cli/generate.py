@@ -10,14 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
+from leadforge_core.bundle.space import check_space, estimate_bytes
 from leadforge_core.bundle.writer import check_destination, sigterm_as_interrupt
 from leadforge_core.cli import output
 from leadforge_core.cli.progress import RichProgress
 from leadforge_core.errors import ConfigError, ValidationFailed
 from leadforge_core.exposure import ExposureMode
+from leadforge_core.memory import PeakMemory
 from leadforge_core.pipeline import execute, plan
 from leadforge_core.plugins import PluginHost
-from leadforge_core.progress import NullProgress, Progress
+from leadforge_core.progress import NullProgress, PhaseClock
 from leadforge_core.scheme import SizeFlag
 from leadforge_core.validation.runner import validate_bundle
 
@@ -199,11 +201,14 @@ def run_generate(
         motif=motif,
         params=given,
     )
-    check_destination(out, force)  # before any simulation work
+    # Before any simulation work: a usable destination with room for the bundle.
+    check_destination(out, force)
+    estimated = estimate_bytes(p.scheme.bytes_per_unit, p.config.params)
+    check_space(out, estimated)
     report = None
-    with sigterm_as_interrupt():
+    with sigterm_as_interrupt(), PeakMemory() as peak:
         display = RichProgress(output.err) if not quiet and not json_ else None
-        progress: Progress = display if display is not None else NullProgress()
+        progress = PhaseClock(display if display is not None else NullProgress())
         if display is not None:
             display.__enter__()
         try:
@@ -211,15 +216,15 @@ def run_generate(
 
             def check(tmp: Path) -> None:
                 nonlocal report
+                writing.advance()
+                progress.end_phase("writing")
                 handle = progress.phase("validation", total=1, unit="bundle")
                 report = validate_bundle(tmp, host, preload=bundle.frames_by_file())
                 handle.advance()
                 progress.end_phase("validation")
 
-            handle = progress.phase("writing", total=1, unit="bundle")
+            writing = progress.phase("writing", total=1, unit="bundle")
             bundle.save(out, force=force, before_publish=check)
-            handle.advance()
-            progress.end_phase("writing")
         finally:
             if display is not None:
                 display.__exit__(None, None, None)
@@ -241,6 +246,10 @@ def run_generate(
         "tasks": task_rows,
         "validation": {"ok": report.ok, "findings": findings},
         "seconds": round(time.perf_counter() - started, 3),
+        "phases": {name: round(sec, 3) for name, sec in progress.seconds.items()},
+        "peak_memory": peak.report(),
+        "written": written_summary(out, tables, task_rows),
+        "estimated_bytes": estimated,
     }
     if json_:
         output.emit_json(result)
@@ -265,3 +274,15 @@ def run_generate(
         raise ValidationFailed(
             f"bundle written to {out} but validation found {len(findings)} problem(s)"
         )
+
+
+def written_summary(
+    out: Path, tables: dict[str, int], task_rows: dict[str, dict[str, int]]
+) -> dict[str, int]:
+    """Rows (tables plus task splits) and bytes and files on disk of the written bundle."""
+    files = [f for f in Path(out).rglob("*") if f.is_file()]
+    return {
+        "rows": sum(tables.values()) + sum(sum(s.values()) for s in task_rows.values()),
+        "bytes": sum(f.stat().st_size for f in files),
+        "files": len(files),
+    }

@@ -13,7 +13,7 @@ import polars as pl
 
 from leadforge_core.bundle.layout import split_file, table_file
 from leadforge_core.bundle.model import SPLITS
-from leadforge_core.validation.view import BundleReadError, BundleView
+from leadforge_core.validation.view import BundleView
 
 __all__ = [
     "MISSING",
@@ -37,15 +37,12 @@ MISSING = "(missing)"
 
 
 def scan_table(view: BundleView, name: str) -> pl.LazyFrame:
-    """A lazy scan of ``tables/<name>.parquet``.
+    """A lazy scan of ``tables/<name>.parquet`` (or of its parts when written as a dataset).
 
     Raises:
         BundleReadError: the table is not in the bundle.
     """
-    rel = table_file(name)
-    if not (view.path / rel).is_file():
-        raise BundleReadError(rel, "file is missing")
-    return pl.scan_parquet(view.path / rel)
+    return view.scan_parquet(table_file(name))
 
 
 def table_columns(view: BundleView, name: str) -> set[str]:
@@ -58,10 +55,8 @@ def scan_task(view: BundleView, task: str, splits: Sequence[str] = SPLITS) -> pl
     """All rows of a task's splits, with a ``split`` column naming where each row came from."""
     frames = []
     for split in splits:
-        rel = split_file(task, split)
-        if not (view.path / rel).is_file():
-            raise BundleReadError(rel, "file is missing")
-        frames.append(pl.scan_parquet(view.path / rel).with_columns(split=pl.lit(split)))
+        scan = view.scan_parquet(split_file(task, split))
+        frames.append(scan.with_columns(split=pl.lit(split)))
     return pl.concat(frames, how="vertical_relaxed")
 
 

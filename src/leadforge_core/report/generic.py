@@ -346,7 +346,7 @@ def features_section(view: BundleView) -> ReportSection | None:
     stats: dict[str, dict[str, str]] = {}
     n_rows = 0
     if tasks:
-        lf = pl.scan_parquet(view.path / "tasks" / tasks[0] / "train.parquet")
+        lf = view.scan_split(tasks[0], "train")
         schema = lf.collect_schema()
         exprs: list[pl.Expr] = [pl.len().alias("__n")]
         for name in fd["feature_name"]:

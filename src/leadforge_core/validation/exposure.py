@@ -26,7 +26,7 @@ def public_exposure(view: BundleView, policy: ExposurePolicy) -> Iterator[Findin
                     file.relative_to(view.path).as_posix(),
                 )
     for table in policy.omit_tables:
-        if view.has_table(table) or (view.path / layout.table_file(table)).exists():
+        if view.has_table(table) or view.exists(layout.table_file(table)):
             yield Finding(
                 "exposure",
                 f"table {table!r} must not be in a public bundle",
@@ -37,11 +37,11 @@ def public_exposure(view: BundleView, policy: ExposurePolicy) -> Iterator[Findin
         if not redacted:
             continue
         try:
-            frame = view.table(name)
+            columns = view.parquet_schema(layout.table_file(name)).names()
         except BundleReadError:
             continue
         for col in redacted:
-            if col in frame.columns:
+            if col in columns:
                 yield Finding(
                     "exposure", f"redacted column {col!r} is present", layout.table_file(name)
                 )

@@ -2,6 +2,10 @@
 
 Every accessor raises :class:`BundleReadError` (never a library exception) when a file is
 missing or unreadable, so checks can turn it into a finding.
+
+Tables and splits are addressed by their single-file path (``tables/leads.parquet``) whether
+they are written as one file or as a Parquet dataset (``tables/leads/part-*.parquet``, see
+:mod:`leadforge_core.bundle.layout`); the view reads either form.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from leadforge_core.bundle import layout
 from leadforge_core.exposure import ExposureMode
 
 __all__ = ["BundleReadError", "BundleView"]
@@ -61,20 +66,76 @@ class BundleView:
         except OSError as exc:
             raise BundleReadError(rel, f"cannot be read ({exc.strerror})") from None
 
+    def parquet_files(self, rel: str) -> list[Path]:
+        """The files holding ``rel``: the file itself, or the sorted parts of its dataset
+        folder; empty when neither exists."""
+        file = self.path / rel
+        if file.is_file():
+            return [file]
+        folder = self.path / layout.dataset_dir(rel)
+        if rel.endswith(".parquet") and folder.is_dir():
+            return sorted(folder.glob(f"{layout.PART_PREFIX}*.parquet"))
+        return []
+
+    def exists(self, rel: str) -> bool:
+        """Whether the table or split ``rel`` is on disk (as a file or a dataset folder)."""
+        return rel in self._tables or bool(self.parquet_files(rel))
+
+    def location(self, rel: str) -> str:
+        """Where ``rel`` lives, for messages: the file, or its dataset folder."""
+        if (self.path / layout.dataset_dir(rel)).is_dir() and not (self.path / rel).is_file():
+            return layout.dataset_dir(rel)
+        return rel
+
     def read_parquet(self, rel: str) -> pl.DataFrame:
-        """The Parquet file at bundle-relative path ``rel`` (a preloaded frame if given)."""
+        """The whole table or split ``rel`` (a preloaded frame if given, else read once and
+        cached); parts are read in order."""
         if rel in self._tables:
             return self._tables[rel]
-        file = self.path / rel
-        if not file.is_file():
+        files = self.parquet_files(rel)
+        if not files:
             raise BundleReadError(rel, "file is missing")
         try:
-            frame = pl.read_parquet(file)
+            frame = pl.read_parquet(files[0] if len(files) == 1 else files)
         except Exception as exc:  # polars/pyarrow raise many types for corrupt files
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BundleReadError(rel, f"not readable as Parquet ({first[:160]})") from None
+            raise BundleReadError(
+                self.location(rel), f"not readable as Parquet ({_first_line(exc)})"
+            ) from None
         self._tables[rel] = frame
         return frame
+
+    def scan_parquet(self, rel: str) -> pl.LazyFrame:
+        """A lazy scan of ``rel`` over its file or parts (the cached frame when loaded), so a
+        check can stream a big table instead of loading it whole. Errors in the data itself
+        surface when the query is collected."""
+        if rel in self._tables:
+            return self._tables[rel].lazy()
+        files = self.parquet_files(rel)
+        if not files:
+            raise BundleReadError(rel, "file is missing")
+        try:
+            return pl.scan_parquet(files[0] if len(files) == 1 else files)
+        except Exception as exc:
+            raise BundleReadError(
+                self.location(rel), f"not readable as Parquet ({_first_line(exc)})"
+            ) from None
+
+    def parquet_schema(self, rel: str) -> pl.Schema:
+        """Column names and dtypes of ``rel`` without reading its rows."""
+        if rel in self._tables:
+            return self._tables[rel].schema
+        try:
+            return self.scan_parquet(rel).collect_schema()
+        except BundleReadError:
+            raise
+        except Exception as exc:
+            raise BundleReadError(
+                self.location(rel), f"not readable as Parquet ({_first_line(exc)})"
+            ) from None
+
+    def is_loaded(self, rel: str) -> bool:
+        """Whether ``rel`` is already in memory (preloaded or read)."""
+        return rel in self._tables
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
@@ -102,8 +163,12 @@ class BundleView:
         return sorted(self.manifest.get("tables", {}))
 
     def table(self, name: str) -> pl.DataFrame:
-        """Table ``name`` (``tables/<name>.parquet``)."""
-        return self.read_parquet(f"tables/{name}.parquet")
+        """Table ``name`` (``tables/<name>.parquet`` or its parts)."""
+        return self.read_parquet(layout.table_file(name))
+
+    def scan_table(self, name: str) -> pl.LazyFrame:
+        """A lazy scan of table ``name`` (see :meth:`scan_parquet`)."""
+        return self.scan_parquet(layout.table_file(name))
 
     def has_table(self, name: str) -> bool:
         """Whether the manifest lists table ``name``."""
@@ -114,8 +179,12 @@ class BundleView:
         return sorted(self.manifest.get("tasks", {}))
 
     def task_split(self, task: str, split: str) -> pl.DataFrame:
-        """Split ``split`` (train, valid, test) of task ``task``."""
-        return self.read_parquet(f"tasks/{task}/{split}.parquet")
+        """Split ``split`` (train, valid, test) of task ``task`` (its file or parts)."""
+        return self.read_parquet(layout.split_file(task, split))
+
+    def scan_split(self, task: str, split: str) -> pl.LazyFrame:
+        """A lazy scan of one task split (see :meth:`scan_parquet`)."""
+        return self.scan_parquet(layout.split_file(task, split))
 
     def task_manifest(self, task: str) -> dict[str, Any]:
         """``tasks/<task>/task_manifest.json`` as a dict."""
@@ -139,3 +208,8 @@ class BundleView:
             raise BundleReadError(
                 "feature_dictionary.csv", f"not readable as CSV ({exc})"
             ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]

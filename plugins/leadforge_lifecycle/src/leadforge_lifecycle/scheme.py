@@ -36,6 +36,9 @@ class LifecycleScheme(Scheme):
     recipe_model = LifecycleWorld
     size_flags = (SizeFlag("n_customers", "population.n_customers", "customers to simulate"),)
     motifs = tuple(str(m) for m in Motif)
+    # Bytes per customer in an instructor bundle, from 10k- and 20k-customer bundles
+    # (docs/scale.md).
+    bytes_per_unit = {"population.n_customers": 545.0}
     exposure = cut.EXPOSURE
 
     def table_specs(self) -> list[TableSpec]:
