@@ -284,20 +284,39 @@ class Bound:
     """An end or anchor of an entity's window.
 
     ``days`` after the entity's start (a number, or a function of the bundle returning one),
-    or a fixed ``at`` moment (a datetime, date, ISO string, or a function returning one).
+    a fixed ``at`` moment (a datetime, date, ISO string, or a function returning one), or a
+    ``column`` of the entity table holding each entity's own moment (for example a ticket's
+    first response). A null in that column bounds nothing (no event is judged against it).
     """
 
     days: ViewValue | float | None = None
     at: ViewValue | dt.date | str | None = None
+    column: str | None = None
 
-    def resolve(self, view: BundleView, start_us: np.ndarray) -> np.ndarray:
-        """Microseconds since the epoch of the bound of each entity."""
+    def resolve(
+        self, view: BundleView, start_us: np.ndarray, entities: pl.DataFrame | None = None
+    ) -> np.ndarray:
+        """Microseconds since the epoch of the bound of each entity.
+
+        Args:
+            view: the bundle.
+            start_us: each entity's start.
+            entities: the entity table (needed by a ``column`` bound).
+
+        Returns:
+            One bound per entity (a null ``column`` value becomes the largest int64).
+        """
         if self.days is not None:
             days = float(_resolve(self.days, view))
             return start_us + round(days * _DAY_US)
         if self.at is not None:
             return _as_us(_resolve(self.at, view), start_us.size)
-        raise ValueError("a Bound needs days or at")
+        if self.column is not None:
+            if entities is None:
+                raise ValueError(f"a bound at column {self.column!r} needs the entity table")
+            us = _us(entities[self.column])
+            return np.where(us == _NULL_US, np.iinfo(np.int64).max, us)
+        raise ValueError("a Bound needs days, at or column")
 
 
 def days_after_start(days: ViewValue | float) -> Bound:
@@ -308,6 +327,12 @@ def days_after_start(days: ViewValue | float) -> Bound:
 def fixed_moment(at: ViewValue | dt.date | str) -> Bound:
     """The same moment for every entity (for example an observation date)."""
     return Bound(at=at)
+
+
+def at_column(column: str) -> Bound:
+    """Each entity's own moment, read from ``column`` of the entity table (for example the
+    first response of a support ticket as its snapshot anchor)."""
+    return Bound(column=column)
 
 
 def event_windows(
@@ -334,7 +359,8 @@ def event_windows(
             are skipped; null timestamps and rows whose key is unknown are left to the
             nullability and foreign-key checks). The entity table itself may be listed.
         end: end of each window (:func:`days_after_start` or :func:`fixed_moment`).
-        anchor: snapshot anchor of each entity; public events must not follow it.
+        anchor: snapshot anchor of each entity (:func:`days_after_start`,
+            :func:`fixed_moment` or :func:`at_column`); public events must not follow it.
         window_check: check name of window findings (default ``name``).
         anchor_check: check name of anchor findings.
 
@@ -343,9 +369,10 @@ def event_windows(
     """
 
     def run(view: BundleView) -> Iterator[Finding]:
-        start_us = _us(view.table(entity_table)[start])
-        end_us = end.resolve(view, start_us)
-        anchor_us = anchor.resolve(view, start_us) if anchor is not None else None
+        entities = view.table(entity_table)
+        start_us = _us(entities[start])
+        end_us = end.resolve(view, start_us, entities)
+        anchor_us = anchor.resolve(view, start_us, entities) if anchor is not None else None
         public = view.mode.is_public
         entity = key.removesuffix("_id")
         for table, columns in events.items():
@@ -906,6 +933,7 @@ __all__ = [
     "Bound",
     "Join",
     "Leak",
+    "at_column",
     "best_rules",
     "binary_tasks",
     "count_rows",
