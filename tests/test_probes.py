@@ -307,3 +307,36 @@ def test_spearman_leak_needs_confidence_on_small_splits() -> None:
     assert [x.feature for x in probes.leaking_features(near, "ltv", "regression", ["near"])] == [
         "near"
     ]
+
+
+def test_event_windows_anchor_at_a_column(public: Path) -> None:
+    """``at_column``: each entity's anchor read from its own row; a null anchor judges nothing."""
+    check = probes.event_windows(
+        "toy_windows",
+        entity_table="customers",
+        key="customer_id",
+        start="signup_at",
+        events={"orders": "ordered_at"},
+        end=probes.days_after_start(120),
+        anchor=probes.at_column("anchor_at"),
+    )
+    at_snapshot = pl.col("signup_at") + pl.duration(days=30)
+    _edit(public, "tables/customers.parquet", lambda f: f.with_columns(anchor_at=at_snapshot))
+    assert list(check(BundleView(public))) == []
+    # Anchors ten days earlier: public orders of those last ten days are now late...
+    _edit(
+        public,
+        "tables/customers.parquet",
+        lambda f: f.with_columns(anchor_at=pl.col("anchor_at") - pl.duration(days=10)),
+    )
+    late = [f for f in check(BundleView(public)) if f.check == "snapshot_safety"]
+    assert len(late) == 1 and int(late[0].message.split()[0]) > 0
+    # ...unless the anchor is unknown.
+    _edit(
+        public,
+        "tables/customers.parquet",
+        lambda f: f.with_columns(anchor_at=pl.lit(None, pl.Datetime("us"))),
+    )
+    assert list(check(BundleView(public))) == []
+    with pytest.raises(ValueError, match="needs the entity table"):
+        probes.at_column("anchor_at").resolve(BundleView(public), np.zeros(1, dtype=np.int64))
