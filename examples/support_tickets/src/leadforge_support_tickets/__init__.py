@@ -1,0 +1,1 @@
+"""leadforge-support-tickets: an example scheme written on the public API of leadforge-core."""
