@@ -367,3 +367,44 @@ class SchemeConformance:
         assert len(set(keys)) == len(keys), f"duplicate section keys {keys}"
         for s in sections:
             assert isinstance(s, ReportSection), f"{s!r} is not a ReportSection"
+
+    def test_hook_task_features(self, conformance: Setup) -> None:
+        """Contributed task features are ``TaskFeature``s with unique names, present in both
+        modes with the same values (they are computed as of each anchor) and documented."""
+        from leadforge_core.features import TaskFeature
+
+        inst = conformance.bundles[ExposureMode.RESEARCH_INSTRUCTOR].bundle
+        pub = conformance.bundles[ExposureMode.STUDENT_PUBLIC].bundle
+        recipe = str(inst.manifest["recipe"]["id"])
+        feats = self._own(
+            conformance, "leadforge_task_features", scheme=conformance.scheme.name, recipe=recipe
+        )
+        names = [f.name for f in feats]
+        assert len(set(names)) == len(names), f"duplicate task feature names {names}"
+        documented = {f.feature_name for f in pub.features}
+        for feat in feats:
+            assert isinstance(feat, TaskFeature), f"{feat!r} is not a TaskFeature"
+            assert feat.name in documented, f"{feat.name} is not in the feature dictionary"
+            for name, task in pub.tasks.items():
+                for split, frame in task.splits.items():
+                    if feat.name not in frame.columns:
+                        continue
+                    ids = [c for c in task.spec.id_columns if c in frame.columns]
+                    ref = inst.tasks[name].splits[split]
+                    differ = frames_equal(frame, ref, ids, [feat.name])
+                    assert not differ, f"{name}/{split}: {differ}"
+
+    def test_hook_register_checks(self, conformance: Setup) -> None:
+        """Registered checks are ``NamedCheck``s with unique names and run in ``validate``."""
+        from leadforge_core.validation.checks import NamedCheck
+
+        checks = self._own(conformance, "leadforge_register_checks", scheme=conformance.scheme.name)
+        names = [c.name for c in checks]
+        assert len(set(names)) == len(names), f"duplicate check names {names}"
+        report = validate_bundle(
+            conformance.bundles[ExposureMode.STUDENT_PUBLIC].path, conformance.host
+        )
+        for check in checks:
+            assert isinstance(check, NamedCheck), f"{check!r} is not a NamedCheck"
+            full = f"{conformance.record.name}.{check.name}"
+            assert full in report.checks_run, f"{full} did not run (ran: {report.checks_run})"
