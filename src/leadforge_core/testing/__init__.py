@@ -1,4 +1,4 @@
-"""Test helpers for plugin authors: throwaway plugin hosts and a conformance suite.
+"""Test utilities for plugin authors: throwaway plugin hosts and a conformance suite.
 
 Subclass :class:`SchemeConformance` in your plugin's tests to check a scheme against every
 promise the core relies on (determinism, public ⊆ instructor, snapshot safety, declared
@@ -11,7 +11,7 @@ schemas, validation in both modes, every difficulty, and each hook the plugin im
         recipe = "corner_shop_v1"
         params = {"n_customers": 300}
 
-The helpers need pytest (``pip install pytest``); leadforge-core itself does not.
+These utilities need pytest (``pip install pytest``); leadforge-core itself does not.
 """
 
 from __future__ import annotations
