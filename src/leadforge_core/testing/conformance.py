@@ -272,7 +272,8 @@ class SchemeConformance:
         specs = {t.name: t for t in s.table_specs()}
         redacted = s.exposure.redact_columns if mode.is_public else {}
         problems = contracts.schema_problems(specs, gen.bundle.tables, redacted)
-        read = {n: pl.read_parquet(gen.path / layout.table_file(n)) for n in gen.bundle.tables}
+        view = BundleView(gen.path)
+        read = {n: view.table(n) for n in gen.bundle.tables}
         problems += [f"read back: {p}" for p in contracts.schema_problems(specs, read, redacted)]
         for name, task in gen.bundle.tasks.items():
             problems += [f"{name}: {p}" for p in contracts.task_details_problems(task.details)]
