@@ -71,6 +71,38 @@ def _origin(view: BundleView, scheme: str) -> str:
     return f"scheme {scheme}"
 
 
+def _absent_contributors(
+    view: BundleView, host: PluginHost, missing: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Plugins the manifest records as contributors (task features, base schemes) that are
+    not installed: whatever checks they register cannot run. A missing scheme plugin is
+    already reported through ``missing``."""
+    installed = {r.distribution for r in host.records}
+    reported = {reason for _, reason in missing}
+    out: list[tuple[str, str]] = []
+    for entry in _plugins_entries(view):
+        dist, name = entry.get("distribution"), entry.get("entry_point")
+        if not isinstance(dist, str) or dist in installed or not isinstance(name, str):
+            continue
+        roles = [r for r in ("scheme", "base_scheme", "task_features") if r in entry]
+        if any(str(entry.get(r)) in text for r in ("scheme", "base_scheme") for text in reported):
+            continue
+        what = ", ".join(
+            f"task features {', '.join(map(str, entry['task_features']))}"
+            if r == "task_features"
+            else f"{r.replace('_', ' ')} {entry[r]}"
+            for r in roles
+        )
+        out.append(
+            (
+                f"{name}.*",
+                f"plugin {name} (distribution {dist} {entry.get('version')}), which contributed "
+                f"{what or 'to this bundle'}, is not installed: its checks were not run",
+            )
+        )
+    return out
+
+
 @without_huge_page_advice()
 def validate_bundle(
     path: str | Path,
@@ -170,6 +202,7 @@ def validate_bundle(
             )
     for pc in collect(host, lineage):
         planned.append((pc.full_name, partial(_plugin_check, pc, view)))
+    skipped += _absent_contributors(view, host, missing)
     selection.check_patterns(["manifest", *(name for name, _ in planned)])
     for name, thunk in planned:
         reason = selection.skip_reason(name)
