@@ -175,6 +175,22 @@ def _run_unit(fn: Callable[[T], R], index: int, item: T) -> R:
             _TABLE[2 * _SLOT + 1] = -1
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes may be started: an ignored signal stays ignored
+    across ``exec``, so a worker never sees the terminal's Ctrl-C, even while it is still
+    importing (the parent stops the workers itself)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to do
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class ProcessExecutor(Executor):
     """A local pool of ``workers`` processes (``concurrent.futures``, ``spawn`` start method).
 
@@ -248,7 +264,8 @@ class ProcessExecutor(Executor):
                         exhausted = True
                         break
                     i, item = nxt
-                    pending[pool.submit(_run_unit, fn, i, item)] = i
+                    with _sigint_ignored():  # a worker started now inherits "ignore Ctrl-C"
+                        pending[pool.submit(_run_unit, fn, i, item)] = i
                 if not pending:
                     break
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -263,8 +280,16 @@ class ProcessExecutor(Executor):
             self._pool = None
             raise _lost(what, running[0] if running else None, "killed, or out of memory") from None
         except BaseException:  # Ctrl-C, SIGTERM, an error in a unit: stop everyone now
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Workers still starting up have not registered their pid yet: take the pool's
+            # own process handles too (``concurrent.futures`` has no public kill before 3.14).
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for proc in processes:
+                with contextlib.suppress(Exception):
+                    proc.kill()
             self._kill_workers()
+            # With every worker gone the pool's manager thread ends at once; joining it here
+            # keeps it from racing the interpreter's exit.
+            pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             raise
         return [results[i] for i in range(len(results))]
@@ -299,18 +324,22 @@ class DaskExecutor(Executor):
 
     Args:
         address: the scheduler's address (``tcp://host:8786``).
-        timeout: seconds to wait for the scheduler.
+        timeout: seconds to wait for the scheduler (default :data:`DASK_CONNECT_TIMEOUT`).
 
     Raises:
         ExecutorUnavailable: the ``dask`` extra is missing or the scheduler cannot be reached.
     """
 
-    def __init__(self, address: str, *, timeout: float = DASK_CONNECT_TIMEOUT) -> None:
+    def __init__(self, address: str, *, timeout: float | None = None) -> None:
         distributed = _import_distributed()
         self.address = address
         self._distributed = distributed
         try:
-            self._client = distributed.Client(address, timeout=timeout, set_as_default=False)
+            self._client = distributed.Client(
+                address,
+                timeout=DASK_CONNECT_TIMEOUT if timeout is None else timeout,
+                set_as_default=False,
+            )
         except (OSError, TimeoutError, ValueError) as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise ExecutorUnavailable(
@@ -332,7 +361,7 @@ class DaskExecutor(Executor):
         results: dict[int, R] = {}
         pending: dict[str, tuple[int, Any]] = {}
         source = enumerate(items)
-        ac = distributed.as_completed()
+        ac = distributed.as_completed(loop=self._client.loop, raise_errors=False)
         exhausted = False
 
         def refill() -> None:
