@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import builtins
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -110,3 +113,21 @@ def test_dask_unreachable_scheduler() -> None:
         "--dask: cannot reach the Dask scheduler at tcp://127.0.0.1:9"
     )
     assert isinstance(info.value, LeadforgeError) and len(info.value.lines) == 1
+
+
+def test_script_without_main_guard_is_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from leadforge_core.executors import ProcessExecutor\n"
+        "from leadforge_core.errors import LeadforgeError\n"
+        "try:\n"
+        "    with ProcessExecutor(2) as ex:\n"
+        "        ex.map(abs, [-1, -2, -3])\n"
+        "except LeadforgeError as exc:\n"
+        "    print(exc)\n"
+    )
+    res = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert "a worker process exited before running any block" in res.stdout
+    assert '`if __name__ == "__main__":`' in res.stdout

@@ -50,8 +50,14 @@ class ExecutorUnavailable(ConfigError):
 
 
 def _lost(what: str, index: int | None, reason: str) -> WorkerLost:
-    unit = f"{what} {index}" if index is not None else what
-    return WorkerLost(f"a worker process died ({reason}) while running {unit}; the run stopped")
+    if index is None:  # it died before taking any unit: most often a script without a guard
+        return WorkerLost(
+            f"a worker process exited before running any {what} (a script that uses worker "
+            'processes must start them under `if __name__ == "__main__":`); the run stopped'
+        )
+    return WorkerLost(
+        f"a worker process died ({reason}) while running {what} {index}; the run stopped"
+    )
 
 
 class Executor(abc.ABC):
