@@ -32,6 +32,19 @@ from typing import Any, TypeVar
 
 from leadforge_core.errors import ConfigError, SimulationError
 
+__all__ = [
+    "DASK_ADDRESS_ENV",
+    "DASK_CONNECT_TIMEOUT",
+    "DaskExecutor",
+    "Executor",
+    "ExecutorUnavailable",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "WorkerLost",
+    "default_workers",
+    "make_executor",
+]
+
 T = TypeVar("T")
 R = TypeVar("R")
 
