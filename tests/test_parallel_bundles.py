@@ -169,7 +169,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize(("how", "delay"), [("ctrl-c", 0), ("sigterm", 3)])
+@pytest.mark.parametrize(("how", "delay"), [("ctrl-c", 1), ("sigterm", 3)])
 def test_interrupt_stops_every_worker_and_writes_nothing(
     tmp_path: Path, how: str, delay: int
 ) -> None:
