@@ -7,6 +7,8 @@ Run it before and after a change that should not alter output and compare the tw
     python benchmarks/bundle_hashes.py --out after.json --compare before.json
 
 ``--compare`` prints every bundle file whose hash differs and exits 1 when any does.
+``--workers N`` / ``--dask ADDRESS`` generate on worker processes or a Dask cluster instead:
+the hashes must be the same as in one process.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from leadforge_core import Generator
+from leadforge_core.executors import make_executor
 
 TIMESTAMP = "2026-01-01T00:00:00Z"
 MATRIX = [
@@ -42,9 +45,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--compare", type=Path)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--dask", default=None)
     args = parser.parse_args()
     result: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, make_executor(args.workers, args.dask) as ex:
         for recipe, sizes in MATRIX:
             for mode in MODES:
                 for difficulty in DIFFICULTIES:
@@ -54,7 +59,7 @@ def main() -> None:
                         gen = Generator.from_recipe(
                             recipe, seed=seed, exposure_mode=mode, difficulty=difficulty, **sizes
                         )
-                        gen.generate(timestamp=TIMESTAMP).save(out)
+                        gen.generate(timestamp=TIMESTAMP, executor=ex).save(out)
                         result[key] = bundle_hashes(out)
                         print(key, file=sys.stderr)
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")

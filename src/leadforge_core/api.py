@@ -8,6 +8,8 @@ from typing import Any
 
 from leadforge_core.bundle.world import WorldBundle
 from leadforge_core.causal import Intervention
+from leadforge_core.errors import ConfigError
+from leadforge_core.executors import Executor, make_executor
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.pipeline import Plan, execute, plan
 from leadforge_core.plugins import PluginHost, get_host
@@ -68,10 +70,34 @@ class Generator:
         return self.plan.config.to_dict()
 
     def generate(
-        self, *, progress: Progress | None = None, timestamp: str | int | None = None
+        self,
+        *,
+        progress: Progress | None = None,
+        timestamp: str | int | None = None,
+        workers: int | None = None,
+        dask: str | None = None,
+        executor: Executor | None = None,
     ) -> WorldBundle:
-        """Simulate and render; returns tables and task splits as polars frames."""
-        return execute(self.plan, progress=progress, timestamp=timestamp)
+        """Simulate and render; returns tables and task splits as polars frames.
+
+        Args:
+            progress: receives phases and steps (nothing by default).
+            timestamp: pins ``generated_at`` (ISO 8601 or epoch seconds).
+            workers: worker processes for the per-block work (default 1: this process).
+            dask: a Dask scheduler address (``tcp://host:8786``) to run the blocks on instead;
+                needs the ``leadforge-core[dask]`` extra.
+            executor: an executor to reuse across calls (then ``workers``/``dask`` must be
+                unset; the caller closes it).
+
+        Returns:
+            The bundle, identical byte for byte whichever executor ran it.
+        """
+        if executor is not None:
+            if workers is not None or dask is not None:
+                raise ConfigError("pass either executor or workers/dask, not both")
+            return execute(self.plan, progress=progress, timestamp=timestamp, executor=executor)
+        with make_executor(workers, dask) as ex:
+            return execute(self.plan, progress=progress, timestamp=timestamp, executor=ex)
 
 
 def list_recipes(host: PluginHost | None = None) -> list[dict[str, Any]]:

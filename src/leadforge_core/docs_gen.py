@@ -57,6 +57,7 @@ PUBLIC_MODULES = (
     "leadforge_core.progress",
     "leadforge_core.causal",
     "leadforge_core.simulate",
+    "leadforge_core.executors",
     "leadforge_core.observe",
     "leadforge_core.asof",
     "leadforge_core.features",

@@ -31,6 +31,7 @@ from leadforge_core.errors import (
     PluginError,
     SimulationError,
 )
+from leadforge_core.executors import Executor
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.features import Contribution, add_task_features
 from leadforge_core.features import collect as collect_features
@@ -64,9 +65,12 @@ class Plan:
     def mode(self) -> ExposureMode:
         return self.config.mode
 
-    def context(self, progress: Progress | None = None) -> RunContext:
+    def context(
+        self, progress: Progress | None = None, executor: Executor | None = None
+    ) -> RunContext:
         """The run context a scheme sees (also handy for stage-level tests)."""
         cfg = self.config
+        extra: dict[str, Any] = {"executor": executor} if executor is not None else {}
         return RunContext(
             seed=cfg.seed,
             mode=cfg.mode,
@@ -76,6 +80,7 @@ class Plan:
             streams=RandomStreams(cfg.seed),
             progress=progress or NullProgress(),
             interventions=self.interventions,
+            **extra,
         )
 
 
@@ -328,13 +333,21 @@ def _enforce_contracts(
 
 @without_huge_page_advice()
 def execute(
-    p: Plan, *, progress: Progress | None = None, timestamp: str | int | None = None
+    p: Plan,
+    *,
+    progress: Progress | None = None,
+    timestamp: str | int | None = None,
+    executor: Executor | None = None,
 ) -> WorldBundle:
-    """Run the scheme and assemble the bundle for the plan's exposure mode."""
+    """Run the scheme and assemble the bundle for the plan's exposure mode.
+
+    ``executor`` is where per-block work runs (default: this process); the bundle is the same
+    byte for byte whichever is used.
+    """
     progress = progress or NullProgress()
     generated_at = generation_timestamp(timestamp)
     cfg = p.config
-    ctx = p.context(progress)
+    ctx = p.context(progress, executor)
     scheme = p.scheme
     try:
         with phase(progress, "world"), plugin_code(p.plugin, "build_world"):

@@ -21,6 +21,7 @@ import polars as pl
 
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
 from leadforge_core.causal import CausalGraph, Intervention
+from leadforge_core.executors import Executor, SerialExecutor
 from leadforge_core.exposure import ExposureMode, ExposurePolicy
 from leadforge_core.progress import NullProgress, Progress
 from leadforge_core.rng import RandomStreams
@@ -59,6 +60,10 @@ class RunContext:
     #: Whether the scheme applied them (set by :meth:`intervene`); the pipeline refuses a run
     #: whose requested interventions were never applied.
     interventions_applied: bool = attrs.field(default=False, init=False)
+    #: Where per-block work runs (this process, worker processes, a Dask cluster); a scheme
+    #: passes it to :func:`~leadforge_core.simulate.run_steps` (or calls ``executor.map`` on
+    #: fixed blocks). Never changes the output.
+    executor: Executor = attrs.field(factory=SerialExecutor)
 
     def intervene(
         self,

@@ -15,6 +15,7 @@ from leadforge_core.bundle.writer import check_destination, sigterm_as_interrupt
 from leadforge_core.cli import output
 from leadforge_core.cli.progress import RichProgress
 from leadforge_core.errors import ConfigError, ValidationFailed
+from leadforge_core.executors import DASK_ADDRESS_ENV, make_executor
 from leadforge_core.exposure import ExposureMode
 from leadforge_core.memory import PeakMemory
 from leadforge_core.pipeline import execute, plan
@@ -33,6 +34,8 @@ _METAVARS = {
     "--set": "KEY=VALUE",
     "--motif": "NAME",
     "--timestamp": "TIME",
+    "--workers": "N",
+    "--dask": "ADDRESS",
 }
 
 
@@ -130,6 +133,28 @@ CORE_OPTIONS: list[tuple[str, Any, Any]] = [
         *_opt(bool, False, "--json", help="Print one JSON object with the result on stdout."),
     ),
     ("quiet", *_opt(bool, False, "--quiet", "-q", help="No progress display.")),
+    (
+        "workers",
+        *_opt(
+            int,
+            1,
+            "--workers",
+            "-w",
+            help="Worker processes running the blocks of entities (output is identical for any N).",
+            min=1,
+        ),
+    ),
+    (
+        "dask",
+        *_opt(
+            str | None,
+            None,
+            "--dask",
+            help="Run the blocks on a Dask cluster: scheduler address (tcp://host:8786); needs leadforge-core[dask].",
+            envvar=DASK_ADDRESS_ENV,
+            show_envvar=True,
+        ),
+    ),
 ]
 
 
@@ -184,6 +209,8 @@ def run_generate(
     json_: bool,
     quiet: bool,
     sizes: dict[str, int | None],
+    workers: int = 1,
+    dask: str | None = None,
 ) -> None:
     started = time.perf_counter()
     given = {k: v for k, v in sizes.items() if v is not None}
@@ -206,13 +233,13 @@ def run_generate(
     estimated = estimate_bytes(p.scheme.bytes_per_unit, p.config.params)
     check_space(out, estimated)
     report = None
-    with sigterm_as_interrupt(), PeakMemory() as peak:
+    with sigterm_as_interrupt(), PeakMemory() as peak, make_executor(workers, dask) as executor:
         display = RichProgress(output.err) if not quiet and not json_ else None
         progress = PhaseClock(display if display is not None else NullProgress())
         if display is not None:
             display.__enter__()
         try:
-            bundle = execute(p, progress=progress, timestamp=timestamp)
+            bundle = execute(p, progress=progress, timestamp=timestamp, executor=executor)
 
             def check(tmp: Path) -> None:
                 nonlocal report

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 import numpy as np
@@ -19,6 +19,9 @@ import numpy as np
 from leadforge_core.progress import NullProgress, Progress, phase
 from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
 from leadforge_core.simulate.draws import BlockDraws
+
+if TYPE_CHECKING:
+    from leadforge_core.executors import Executor
 
 S = TypeVar("S")
 R_co = TypeVar("R_co", covariant=True)
@@ -50,7 +53,13 @@ class Block:
 
 
 class StepModel(Protocol[S, R_co]):
-    """A scheme's per-block story for :func:`run_steps`."""
+    """A scheme's per-block story for :func:`run_steps`.
+
+    A model may also define ``for_block(block) -> StepModel``: the model a worker process
+    needs for ``block`` alone (population-wide arrays cut to the block's rows). The runner
+    calls it in the calling process, just before shipping the block, when blocks run on an
+    out-of-process executor; the returned model must give the same results for that block.
+    """
 
     def start(self, block: Block) -> S:
         """Build the state of ``block`` before step 0."""
@@ -76,6 +85,7 @@ def run_steps(
     order: Sequence[int] | None = None,
     progress: Progress | None = None,
     phase_name: str = "simulation",
+    executor: Executor | None = None,
 ) -> list[R]:
     """Run ``model`` for ``n_steps`` steps over ``n`` entities in blocks of ``block_size``.
 
@@ -89,6 +99,9 @@ def run_steps(
         order: a permutation of block indices to run them in (results are unchanged).
         progress: receives a ``phase_name`` phase counting block-steps.
         phase_name: name of the progress phase.
+        executor: where blocks run; an out-of-process one (worker processes, Dask) receives
+            per block only the block (index, range, seed) and ``model.for_block(block)``.
+            ``None`` or a serial executor runs them here (on ``workers`` threads).
 
     Returns:
         One ``finish`` result per block, in block order (empty when ``n`` is 0).
@@ -100,7 +113,18 @@ def run_steps(
     results: list[R | None] = [None] * len(spans)
     threads = max(1, min(workers, len(todo)))
     with phase(progress or NullProgress(), phase_name, len(spans) * n_steps, "steps") as bar:
-        if threads == 1:
+        if executor is not None and not executor.in_process:
+            # Shipped in block order (unit i is block i, as errors name it); results come back
+            # in that order whatever the workers' timing.
+            units = (_BlockSteps(_for_block(model, b), b, n_steps) for b in spans)
+            done = executor.map(
+                _run_block,
+                units,
+                what=f"{phase_name} block",
+                on_done=lambda _: bar.advance(n_steps),
+            )
+            results[:] = done
+        elif threads == 1:
             for i in todo:
                 state = model.start(spans[i])
                 for t in range(n_steps):
@@ -120,3 +144,24 @@ def run_steps(
                     results[i] = res
                     bar.advance(n_steps)
     return [r for r in results if r is not None]
+
+
+def _for_block(model: Any, block: Block) -> Any:
+    shard = getattr(model, "for_block", None)
+    return shard(block) if callable(shard) else model
+
+
+@attrs.frozen
+class _BlockSteps(Generic[S, R]):
+    """One block's whole run, as shipped to a worker."""
+
+    model: StepModel[S, R]
+    block: Block
+    n_steps: int
+
+
+def _run_block(unit: _BlockSteps[S, R]) -> R:
+    state = unit.model.start(unit.block)
+    for t in range(unit.n_steps):
+        unit.model.step(state, t)
+    return unit.model.finish(state)

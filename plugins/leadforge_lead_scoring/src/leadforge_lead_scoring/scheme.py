@@ -147,7 +147,13 @@ class LeadScoringScheme(Scheme):
 
     def simulate(self, world: World, ctx: RunContext) -> engine.SimResult:
         return engine.run(
-            world.mechanisms, ctx.recipe.world, world.pop, world.graph, ctx.streams, ctx.progress
+            world.mechanisms,
+            ctx.recipe.world,
+            world.pop,
+            world.graph,
+            ctx.streams,
+            ctx.progress,
+            executor=ctx.executor,
         )
 
     def render(self, world: World, sim: engine.SimResult, ctx: RunContext) -> Rendered:

@@ -70,6 +70,7 @@ class LifecycleScheme(Scheme):
             ctx.progress,
             dunning_weeks=cal.dunning_weeks,
             period_weeks=cal.health_period_weeks,
+            executor=ctx.executor,
         )
         measure_observables(world.graph, sim.health)
         return sim

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 
 from leadforge_core.causal import CausalGraph
+from leadforge_core.executors import Executor
 from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
 from leadforge_core.simulate import (
     Block,
@@ -108,6 +109,19 @@ class _LeadBlock:
         self.draws = block.draws("simulate.leads")
 
 
+@attrs.frozen
+class _BlockInputs:
+    """The inputs of one block, computed before it is shipped to a worker."""
+
+    index: int
+    values: dict[str, np.ndarray]
+
+    def __call__(self, block: Block) -> dict[str, np.ndarray]:
+        if block.index != self.index:
+            raise ValueError(f"inputs of block {self.index} used for block {block.index}")
+        return self.values
+
+
 class LeadFunnel:
     """The lead-scoring story for :func:`leadforge_core.simulate.run_steps`: one step per day.
 
@@ -120,6 +134,10 @@ class LeadFunnel:
     def __init__(self, m: Mechanisms, inputs: Callable[[Block], dict[str, np.ndarray]]) -> None:
         self.m = m
         self.inputs = inputs
+
+    def for_block(self, block: Block) -> LeadFunnel:
+        """The story of ``block`` alone, with its inputs computed here (what a worker gets)."""
+        return LeadFunnel(self.m, _BlockInputs(block.index, self.inputs(block)))
 
     def start(self, block: Block) -> _LeadBlock:
         m = self.m
@@ -234,8 +252,13 @@ def run(
     order: list[int] | None = None,
     block_size: int = BLOCK_SIZE,
     workers: int = min(os.cpu_count() or 1, 4),
+    executor: Executor | None = None,
 ) -> SimResult:
-    """Simulate every lead; ``order`` permutes block processing without changing output."""
+    """Simulate every lead; ``order`` permutes block processing without changing output.
+
+    ``executor`` runs the daily loop's blocks (worker processes, Dask); each receives its
+    block's inputs only. The output is the same whichever runs them.
+    """
     n = pop.n_leads
     spans = list(blocks(n, block_size))
     volume = [c.volume for c in world.channels]
@@ -298,6 +321,7 @@ def run(
         workers=workers,
         order=order,
         progress=progress,
+        executor=executor,
     )
     starts = [lo for _, lo, _ in spans]
     recorders = [p["events"] for p in done]

@@ -10,12 +10,14 @@ events are recorded per week and merged back into week order at the end.
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
 import attrs
 import numpy as np
 
+from leadforge_core.executors import Executor
 from leadforge_core.progress import Progress
 from leadforge_core.rng import BLOCK_SIZE, RandomStreams, blocks
 from leadforge_core.simulate import (
@@ -80,7 +82,7 @@ class _Customers:
     """State of one block of customers during the weekly loop (indices local to the block)."""
 
     def __init__(self, block: Block, model: CustomerLifecycle) -> None:
-        sl = slice(block.start, block.stop)
+        sl = slice(block.start - model.offset, block.stop - model.offset)
         self.block = block
         self.x = {k: v[sl] for k, v in model.static.items()}
         n = block.size
@@ -149,6 +151,8 @@ class CustomerLifecycle:
     ) -> None:
         c = world.population.customers
         n, m, g = world.population.n, world.mechanism, world.graph
+        #: Global index of the first row of :attr:`static` (0 unless cut to one block).
+        self.offset = 0
         self.m, self.g, self.n_weeks = m, g, world.n_weeks
         self.dunning_weeks, self.period_weeks = dunning_weeks, period_weeks
         s = m["signal_strength"]
@@ -209,6 +213,14 @@ class CustomerLifecycle:
             "ticket_rate": 0.12
             * np.exp(0.4 * g.weight("product_fit", "obs_support_tickets") * -fit),
         }
+
+    def for_block(self, block: Block) -> CustomerLifecycle:
+        """The story of ``block`` alone: the same model with its rows only (what a worker gets)."""
+        shard = copy.copy(self)
+        sl = slice(block.start - self.offset, block.stop - self.offset)
+        shard.static = {k: np.ascontiguousarray(v[sl]) for k, v in self.static.items()}
+        shard.offset = block.start
+        return shard
 
     def start(self, block: Block) -> _Customers:
         return _Customers(block, self)
@@ -379,6 +391,7 @@ class CustomerLifecycle:
         st.champion_lost |= active & (d["champion"].uniform_at(active) < x["depart_p"])
 
     def finish(self, st: _Customers) -> _Customers:
+        st.x = {}  # inputs are not needed past the loop (nor sent back from a worker)
         return st
 
 
@@ -412,8 +425,11 @@ def simulate(
     block_size: int = BLOCK_SIZE,
     workers: int = min(os.cpu_count() or 1, 4),
     order: list[int] | None = None,
+    executor: Executor | None = None,
 ) -> SimResult:
-    """Run the weekly loop for every customer; ``order`` and ``workers`` do not change output."""
+    """Run the weekly loop for every customer; ``order``, ``workers`` (threads) and
+    ``executor`` (worker processes, Dask: each block gets its customers' rows only) do not
+    change the output."""
     n = world.population.n
     model = CustomerLifecycle(world, streams, dunning_weeks, period_weeks, block_size)
     parts = run_steps(
@@ -425,6 +441,7 @@ def simulate(
         workers=workers,
         order=order,
         progress=progress,
+        executor=executor,
     )
     starts = [p.block.start for p in parts]
     recs = [p.rec for p in parts]

@@ -1,0 +1,55 @@
+"""Work units for the executor tests: module-level, so worker processes can import them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+import numpy as np
+
+from leadforge_core.rng import RandomStreams
+from leadforge_core.simulate import Block
+
+
+def draw_block(unit: tuple[int, int, int]) -> np.ndarray:
+    """``(seed, block, size)`` → that block's uniforms of stream ``test.units``."""
+    seed, block, size = unit
+    return RandomStreams(seed).generator("test.units", block).random(size)
+
+
+def kill_at(unit: tuple[int, int]) -> int:
+    """``(index, target)``: the worker running unit ``target`` kills itself (SIGKILL)."""
+    index, target = unit
+    if index == target:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.2)
+    return index
+
+
+def fail_at(unit: tuple[int, int]) -> int:
+    """``(index, target)``: unit ``target`` raises ``ValueError``."""
+    index, target = unit
+    if index == target:
+        raise ValueError(f"unit {index} failed")
+    return index
+
+
+def where(unit: int) -> int:
+    """The pid of the process running the unit."""
+    time.sleep(0.05)
+    return os.getpid()
+
+
+class Walk:
+    """A random walk per entity, for ``run_steps`` (picklable: no closures)."""
+
+    def start(self, block: Block) -> dict[str, Any]:
+        return {"x": np.zeros(block.size), "d": block.draws("test.walk"), "b": block}
+
+    def step(self, state: dict[str, Any], t: int) -> None:
+        state["x"] += state["d"].normal() * (1 + t)
+
+    def finish(self, state: dict[str, Any]) -> np.ndarray:
+        return state["x"] + state["b"].ids
