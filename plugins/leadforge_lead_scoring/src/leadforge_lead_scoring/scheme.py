@@ -212,6 +212,7 @@ class LeadScoringScheme(Scheme):
                 open_rows,
                 params,
                 ctx.streams.generator("task.splits"),
+                sim.nodes,
             )
         n_rows = sum(f.height for f in task.splits.values())
         return Rendered(

@@ -110,6 +110,7 @@ MOTIF_FAMILIES: Final[
             ("engagement", "demo_momentum"): 1.5,
             ("engagement", "deal_propensity"): 2.5,
             ("account_fit", "deal_propensity"): 0.3,
+            ("segment_fit", "final_approval"): 1.8,
         },
         {
             ("engagement", "final_approval"): (1.0, "threshold", ""),
@@ -140,6 +141,7 @@ MOTIF_FAMILIES: Final[
             ("engagement", "demo_momentum"): 0.6,
             ("engagement", "deal_propensity"): 0.0,
             ("account_fit", "deal_propensity"): 0.3,
+            ("segment_fit", "final_approval"): 1.8,
         },
         {("demo_momentum", "final_approval"): (1.2, "threshold", "")},
         # The demo experience itself varies a lot: momentum is more than engagement.
