@@ -162,7 +162,7 @@ def lifecycle_table(rows: list[dict[str, Any]], tiers: list[str]) -> None:
         ev_wins = sum(r["eval_gini730_two_part"] > r["eval_gini730_hgb"] for r in rs)
         tu_wins = sum(r["tuned_gini730_two_part"] > r["tuned_gini730_mse"] for r in rs)
         print(
-            f"| {tier} | {min(sh):.3f}–{max(sh):.3f} | {min(r['zero_730'] for r in rs):.3f} | "
+            f"| {tier} | {min(sh):.3f}-{max(sh):.3f} | {min(r['zero_730'] for r in rs):.3f} | "
             f"{min(r['top10_share'] for r in rs):.3f} | {_mean(rs, 'eval_churn_hgb'):.3f} | "
             f"{_mean(rs, 'eval_churn_linear'):.3f} | {_mean(rs, 'tuned_churn_auc'):.3f} | "
             f"{_mean(rs, 'eval_sp365_hgb'):.3f} | {_mean(rs, 'eval_sp365_trap_gain'):+.3f} | "
