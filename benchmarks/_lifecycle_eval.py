@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from leadforge_lifecycle.snapshot.catalog import TRUTH
 from scipy.stats import spearmanr
 
 ID_COLUMNS = ("row_id", "customer_id", "account_id", "snapshot_time")
@@ -11,9 +12,12 @@ TRAPS = ("mrr_change_full_period", "active_users_current")
 
 
 def design(frames: list[pl.DataFrame], drop: tuple[str, ...]) -> list[np.ndarray]:
-    """One-hot strings (shared columns across frames), everything as float with NaN."""
+    """One-hot strings (shared columns across frames), everything as float with NaN.
+
+    Instructor splits carry per-row hidden truth (``true_*``): never a model input.
+    """
     stacked = pl.concat(frames, how="vertical")
-    stacked = stacked.drop([c for c in stacked.columns if c in drop])
+    stacked = stacked.drop([c for c in stacked.columns if c in drop or c in TRUTH])
     cats = [c for c, t in stacked.schema.items() if t == pl.String]
     matrix = stacked.to_dummies(cats).cast(pl.Float64).to_numpy()
     cuts = np.cumsum([f.height for f in frames])[:-1]

@@ -219,39 +219,73 @@ def test_verdict_reports_a_band_that_does_not_hold(
     assert report["verdict"]["outside"] == ["converted_within_90_days"]
 
 
-def test_oracle_ceiling_from_per_row_truth(
-    bundles: dict[tuple[str, str], Path], tmp_path: Path
+TRUTH_COLUMNS = {
+    "lead_scoring": {
+        "true_engagement",
+        "true_followup_speed",
+        "true_demo_momentum",
+        "true_committee_friction",
+        "true_final_approval",
+        "true_deal_propensity",
+    },
+    "lifecycle": {
+        "true_product_fit",
+        "true_adoption_velocity",
+        "true_budget_stability",
+        "true_champion_strength",
+        "true_organizational_stability",
+        "true_churn_risk",
+    },
+}
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_oracle_ceiling_in_instructor_bundles_only(
+    bundles: dict[tuple[str, str], Path], scheme: str
 ) -> None:
-    """A task column in feature group hidden_truth (instructor only) feeds the ceiling."""
-    path = _bundle(bundles, "lead_scoring", "research_instructor")
-    plain = _report(path)["tasks"]["converted_within_90_days"]["oracle"]
-    assert not plain["available"] and "no per-row hidden truth" in plain["reason"]
-    copy = tmp_path / "b"
-    shutil.copytree(path, copy)
-    task_dir = copy / "tasks" / "converted_within_90_days"
-    rng = np.random.default_rng(0)
-    for split in ("train", "valid", "test"):
-        frame = pl.read_parquet(task_dir / f"{split}.parquet")
-        y = frame["converted_within_90_days"].cast(pl.Float64).to_numpy()
-        truth = 1 / (1 + np.exp(-(3 * y - 1.5 + rng.normal(0, 1, y.size))))
-        frame.with_columns(pl.Series("true_probability", truth)).write_parquet(
-            task_dir / f"{split}.parquet"
-        )
-    dictionary = pl.read_csv(copy / "feature_dictionary.csv", infer_schema=False)
-    row = {c: "" for c in dictionary.columns} | {
-        "feature_name": "true_probability",
-        "feature_group": "hidden_truth",
-        "leakage_risk": "false",
-        "available_in_public_mode": "false",
-    }
-    pl.concat([dictionary, pl.DataFrame([row])]).write_csv(copy / "feature_dictionary.csv")
-    task = evaluate_bundle(copy)["tasks"]["converted_within_90_days"]
-    oracle = task["oracle"]
-    assert oracle["available"] and oracle["columns"] == ["true_probability"]
-    baseline = task["models"]["without_traps"]["hgb"]["roc_auc"]
-    assert oracle["metrics"]["roc_auc"] > baseline
-    assert oracle["gap"] == pytest.approx(oracle["metrics"]["roc_auc"] - baseline, abs=1e-5)
-    assert task["features"]["hidden_truth"] == ["true_probability"]  # never a model input
+    """Instructor splits carry the per-row truth (feature group hidden_truth); evaluate fits
+    the ceiling on features + truth and reports its gap to every baseline. Public bundles
+    carry no truth column and no ceiling."""
+    truth = TRUTH_COLUMNS[scheme]
+    public = _bundle(bundles, scheme, "student_public")
+    for split in (public / "tasks").glob("*/*.parquet"):
+        assert not truth & set(pl.read_parquet_schema(split)), split
+    public_dictionary = pl.read_csv(public / "feature_dictionary.csv", infer_schema=False)
+    assert "hidden_truth" not in public_dictionary["feature_group"].to_list()
+    for task in _report(public)["tasks"].values():
+        assert not task["oracle"]["available"] and task["features"]["hidden_truth"] == []
+
+    path = _bundle(bundles, scheme, "research_instructor")
+    dictionary = pl.read_csv(path / "feature_dictionary.csv", infer_schema=False)
+    declared = dictionary.filter(pl.col("feature_group") == "hidden_truth")
+    assert set(declared["feature_name"]) == truth
+    assert set(declared["available_in_public_mode"]) == {"false"}
+    report = _report(path)
+    primary_seen = False
+    for name, task in report["tasks"].items():
+        split = pl.read_parquet(path / "tasks" / name / "test.parquet")
+        assert truth <= set(split.columns)
+        assert split.select(sorted(truth)).null_count().sum_horizontal().item() == 0
+        oracle = task["oracle"]
+        assert oracle["available"] and set(oracle["columns"]) == truth
+        assert set(task["features"]["hidden_truth"]) == truth  # never a baseline input
+        headline = "roc_auc" if task["task_type"] == "binary" else "spearman"
+        for model, scores in task["models"]["without_traps"].items():
+            if scores[headline] is None:
+                continue
+            gap = oracle["metrics"][headline] - scores[headline]
+            assert oracle["gaps"][model] == pytest.approx(gap, abs=2e-6)
+        assert oracle["gap"] == oracle["gaps"]["hgb"]
+        if task["primary"]:
+            primary_seen = True
+            # The truth is informative: the ceiling stands above the default baseline.
+            assert oracle["gaps"]["hgb"] > 0.0
+    assert primary_seen
+    # The baselines are the public ones: truth columns change nothing they see.
+    public_report = _report(public)
+    for name, task in public_report["tasks"].items():
+        if name in report["tasks"]:
+            assert task["models"] == report["tasks"][name]["models"]
 
 
 def test_cli_json_and_out(bundles: dict[tuple[str, str], Path], tmp_path: Path, capsys) -> None:

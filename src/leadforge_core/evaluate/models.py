@@ -203,7 +203,15 @@ def _two_part(d: Design, y: Array) -> Array | None:
 
 
 def fit_oracle(d: Design, y: Array, task_type: str) -> Array:
-    """Test predictions of a gradient-boosting model on the hidden-truth columns alone."""
+    """Test predictions of the oracle: gradient boosting (library defaults) on ``d``, the
+    task features plus the per-row hidden-truth columns of an instructor bundle.
+
+    Args:
+        d: the design of the features and truth columns (fitting and test rows).
+        y: the target of the fitting rows.
+        task_type: ``binary`` (returns probabilities of the positive class) or
+            ``regression`` (returns predicted values).
+    """
     model = _hgb(d, task_type).fit(d.fit_x, y)
     if task_type == "binary":
         return _proba(model, d.test_x)

@@ -34,6 +34,15 @@ def _f(value: Any) -> str:
     return "—" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _gaps(oracle: dict[str, Any]) -> str:
+    """The ceiling's lead over each baseline, e.g. ``hgb +0.054, linear +0.071``."""
+    gaps = oracle.get("gaps") or {"hgb": oracle.get("gap")}
+    order = sorted(gaps, key=lambda name: (name != "hgb", name))
+    return ", ".join(
+        f"{name} {'—' if gaps[name] is None else f'{gaps[name]:+.3f}'}" for name in order
+    )
+
+
 def model_rows(task: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the baseline table of one task (both variants, plugin metrics)."""
     cols = list(COLUMNS[task["task_type"]])
@@ -117,8 +126,8 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         if oracle["available"]:
             hl = task["verdict"]["headline"]["metric"]
             console.print(
-                f"  ceiling: model on {', '.join(oracle['columns'])} reaches "
-                f"{_f(oracle['metrics'].get(hl))} (gap {_f(oracle['gap'])})",
+                f"  ceiling: the features plus {', '.join(oracle['columns'])} reach "
+                f"{_f(oracle['metrics'].get(hl))} (gap {_gaps(oracle)})",
                 markup=False,
             )
         else:
@@ -162,8 +171,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         if oracle["available"]:
             hl = task["verdict"]["headline"]["metric"]
             lines.append(
-                f"- ceiling (model on {', '.join(oracle['columns'])}): "
-                f"{_f(oracle['metrics'].get(hl))}, gap {_f(oracle['gap'])}"
+                f"- ceiling (the features plus {', '.join(oracle['columns'])}): "
+                f"{_f(oracle['metrics'].get(hl))}, gap {_gaps(oracle)}"
             )
         else:
             lines.append(f"- ceiling: unavailable — {oracle['reason']}")

@@ -190,19 +190,23 @@ def evaluate_task(
             "truth only",
         }
     else:
-        d = models.design(fit, test, truth)
+        # The oracle sees what students see (the task features without traps) plus the truth:
+        # truth alone can miss the scale of a value target (current MRR is a feature).
+        d = models.design(fit, test, clean + truth)
         pred = models.fit_oracle(d, y_fit, task_type)
         ceiling = score(task_type, y_test, pred, [])
-        base = results["without_traps"].get("hgb", results["without_traps"]["dummy"])[headline]
+        gaps = {
+            name: ceiling[headline] - scores[headline]
+            for name, scores in results["without_traps"].items()
+            if ceiling[headline] is not None and scores[headline] is not None
+        }
         oracle = {
             "available": True,
             "columns": truth,
+            "inputs": "the task features without traps plus the hidden-truth columns",
             "metrics": ceiling,
-            "gap": (
-                ceiling[headline] - base
-                if ceiling[headline] is not None and base is not None
-                else None
-            ),
+            "gap": gaps.get("hgb", gaps.get("dummy")),
+            "gaps": gaps,
         }
 
     bands = ((view.manifest.get("recipe") or {}).get("difficulty_bands") or {}).get(task, {})

@@ -115,7 +115,8 @@ def task_verdict(task: dict[str, Any], bands: dict[str, list[float]], level: str
     oracle = task.get("oracle") or {}
     if oracle.get("available") and oracle.get("gap") is not None:
         words.append(
-            f"A model on the hidden truth reaches {_fmt(oracle['metrics'].get(headline))}: "
+            f"A model on the features plus the hidden truth reaches "
+            f"{_fmt(oracle['metrics'].get(headline))}: "
             f"students can still gain up to {oracle['gap']:+.3f}."
         )
     checks = band_checks(task, bands)

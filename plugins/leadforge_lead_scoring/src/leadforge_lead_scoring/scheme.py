@@ -58,10 +58,11 @@ class LeadScoringScheme(Scheme):
         SizeFlag("n_contacts", "population.n_contacts", "number of contacts (default: derived)"),
     )
     motifs = tuple(MOTIF_FAMILIES)
-    # Bytes per unit in an instructor bundle: leads from the 1M-lead bundle (186.7 MB),
-    # accounts and contacts from 20k-lead bundles with each raised alone (docs/scale.md).
+    # Bytes per unit in an instructor bundle: leads from the 1M-lead bundle (186.7 MB) plus
+    # the per-row hidden truth of the task split (+12 B per lead at 20k leads), accounts and
+    # contacts from 20k-lead bundles with each raised alone (docs/scale.md).
     bytes_per_unit = {
-        "population.n_leads": 180.0,
+        "population.n_leads": 200.0,
         "population.n_accounts": 12.0,
         "population.n_contacts": 7.0,
     }
@@ -218,6 +219,7 @@ class LeadScoringScheme(Scheme):
                 open_rows,
                 params,
                 ctx.streams.generator("task.splits"),
+                sim.nodes,
             )
         n_rows = sum(f.height for f in task.splits.values())
         return Rendered(

@@ -8,6 +8,7 @@ import polars as pl
 
 from leadforge_core.bundle.model import Rendered, TableSpec, TaskSpec
 from leadforge_core.errors import ConfigError
+from leadforge_core.ids import make_ids
 from leadforge_core.scheme import RunContext, Scheme, SizeFlag
 from leadforge_lifecycle import checks as lifecycle_checks
 from leadforge_lifecycle.params import LifecycleParams, Motif
@@ -16,11 +17,25 @@ from leadforge_lifecycle.publish.specs import TABLE_SPECS
 from leadforge_lifecycle.publish.tables import build_tables
 from leadforge_lifecycle.recipe import LifecycleWorld
 from leadforge_lifecycle.simulate.engine import SimResult, simulate
-from leadforge_lifecycle.snapshot.catalog import feature_infos
+from leadforge_lifecycle.snapshot.catalog import TRUTH, feature_infos
 from leadforge_lifecycle.snapshot.tasks import build_tasks, early_tasks, target_names, task_specs
 from leadforge_lifecycle.world.build import build_world, horizon_end
 from leadforge_lifecycle.world.graph import measure_observables
 from leadforge_lifecycle.world.population import World
+
+
+def truth_frame(world: World, sim: SimResult) -> pl.DataFrame:
+    """Per-customer hidden truth (``customer_id`` and the ``true_*`` columns of ``TRUTH``):
+    the true latents of the population and the simulated static churn hazard."""
+    c = world.population.customers
+    values = {
+        name: c[name.removeprefix("true_")] for name in TRUTH if name.removeprefix("true_") in c
+    }
+    values["true_churn_risk"] = sim.final["static_risk"]
+    return pl.DataFrame(
+        [make_ids("cust", world.population.n).alias("customer_id")]
+        + [pl.Series(name, values[name], dtype=pl.Float64) for name in TRUTH]
+    )
 
 
 class LifecycleScheme(Scheme):
@@ -36,9 +51,9 @@ class LifecycleScheme(Scheme):
     recipe_model = LifecycleWorld
     size_flags = (SizeFlag("n_customers", "population.n_customers", "customers to simulate"),)
     motifs = tuple(str(m) for m in Motif)
-    # Bytes per customer in an instructor bundle, from 10k- and 20k-customer bundles
-    # (docs/scale.md).
-    bytes_per_unit = {"population.n_customers": 545.0}
+    # Bytes per customer in an instructor bundle, from 4k- and 20k-customer bundles (866 and
+    # 918; the per-row hidden truth of every task split is most of the growth; docs/scale.md).
+    bytes_per_unit = {"population.n_customers": 950.0}
     exposure = cut.EXPOSURE
 
     def table_specs(self) -> list[TableSpec]:
@@ -82,7 +97,9 @@ class LifecycleScheme(Scheme):
         tables = build_tables(
             world, sim, recipe, horizon_end(params), params.calendar.health_period_weeks
         )
-        tasks, used = build_tasks(tables, params, recipe, second_trap, ctx.streams)
+        tasks, used = build_tasks(
+            tables, params, recipe, second_trap, ctx.streams, truth_frame(world, sim)
+        )
         return Rendered(
             tables=tables,
             tasks=tasks,

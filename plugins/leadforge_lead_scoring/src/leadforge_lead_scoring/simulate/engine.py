@@ -53,6 +53,8 @@ KEPT_NODES = (
     "lead_score_proxy",
     "fit_score_proxy",
     "followup_speed",
+    "committee_friction",
+    "final_approval",
 )
 
 

@@ -349,6 +349,38 @@ TRAP_INFO = FeatureInfo(
 )
 
 
+#: Hidden-graph drivers the daily hazards read, standardized over the population: the
+#: per-row truth of instructor task splits (``true_<node>``), never in public bundles.
+TRUTH_NODES = (
+    "engagement",
+    "followup_speed",
+    "demo_momentum",
+    "committee_friction",
+    "final_approval",
+    "deal_propensity",
+)
+TRUTH_COLUMNS = tuple(f"true_{node}" for node in TRUTH_NODES)
+
+
+def truth_infos() -> list[FeatureInfo]:
+    """Instructor-only truth columns: the true latent value of each hazard driver per lead."""
+    return [
+        FeatureInfo(
+            f"true_{node}",
+            "hidden_truth",
+            "float64",
+            "lead",
+            f"HIDDEN TRUTH: the lead's true {node.replace('_', ' ')} (standardized latent of "
+            "the hidden graph that drives the funnel hazards); instructor bundles only, not a "
+            "feature",
+            f"hidden graph node {node}",
+            "world state at lead creation",
+            available_in_public_mode=False,
+        )
+        for node in TRUTH_NODES
+    ]
+
+
 def feature_infos() -> list[FeatureInfo]:
     ids = [
         FeatureInfo("row_id", "identifier", "string", "lead", "task row id", "task", "none"),
@@ -391,7 +423,7 @@ def feature_infos() -> list[FeatureInfo]:
         "lead_stage_history (closed_won entry), instructor",
         "days 0..90",
     )
-    return [*ids, *feats, TRAP_INFO, label]
+    return [*ids, *feats, TRAP_INFO, *truth_infos(), label]
 
 
 def build_task(
@@ -401,14 +433,20 @@ def build_task(
     open_at_anchor: np.ndarray,
     params: Any,
     rng: np.random.Generator,
+    nodes: dict[str, np.ndarray],
 ) -> TaskOutput:
     """Rows: leads still open at their anchor. Label from simulated events (``won``).
 
     ``features`` holds the open leads only, in lead order (``compute_features`` with
-    ``rows=open_at_anchor``); ``trap`` and ``won`` cover every lead.
+    ``rows=open_at_anchor``); ``trap``, ``won`` and the latent ``nodes`` (the truth columns,
+    dropped from public bundles by the core) cover every lead.
     """
     frame = features.with_columns(
         pl.Series(TRAP, trap[open_at_anchor].astype(np.int64)),
+        *(
+            pl.Series(f"true_{node}", nodes[node][open_at_anchor].astype(np.float64))
+            for node in TRUTH_NODES
+        ),
         pl.Series(LABEL, won[open_at_anchor]),
     )
     frame = frame.with_columns(
@@ -457,6 +495,9 @@ __all__ = [
     "TASK",
     "TASK_SPEC",
     "TRAP",
+    "TRUTH_COLUMNS",
+    "TRUTH_NODES",
     "build_task",
     "feature_infos",
+    "truth_infos",
 ]

@@ -88,8 +88,10 @@ MOTIF_FAMILIES: Final[
     ]
 ] = {
     # Final sign-off is the strongest single step of the funnel, so each family decides it
-    # through its own story (with a non-linear edge a tree model can find); the industry x
-    # company-size segment only leads it in the fit world.
+    # through its own story (with a non-linear edge a tree model can find). Where that story
+    # is a threshold on a latent seen only through noisy counts (intent, demo), the industry x
+    # company-size segment weighs more, so the sign-off still turns on an interaction that
+    # default gradient boosting reads from the data and a one-hot linear model cannot.
     "fit_dominant": (
         "Firmographic fit decides: well-matched accounts convert almost whatever the funnel does.",
         {
@@ -110,6 +112,7 @@ MOTIF_FAMILIES: Final[
             ("engagement", "demo_momentum"): 1.5,
             ("engagement", "deal_propensity"): 2.5,
             ("account_fit", "deal_propensity"): 0.3,
+            ("segment_fit", "final_approval"): 1.8,
         },
         {
             ("engagement", "final_approval"): (1.0, "threshold", ""),
@@ -140,6 +143,7 @@ MOTIF_FAMILIES: Final[
             ("engagement", "demo_momentum"): 0.6,
             ("engagement", "deal_propensity"): 0.0,
             ("account_fit", "deal_propensity"): 0.3,
+            ("segment_fit", "final_approval"): 1.8,
         },
         {("demo_momentum", "final_approval"): (1.2, "threshold", "")},
         # The demo experience itself varies a lot: momentum is more than engagement.

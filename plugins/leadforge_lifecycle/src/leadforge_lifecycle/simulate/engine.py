@@ -486,6 +486,9 @@ def simulate(
         "churn_week": cat("churn_week"),
         "churn_reason": cat("churn_reason"),
         "champion_lost": cat("champion_lost"),
+        # Time-invariant log churn hazard of each customer (frailty and latent health): the
+        # per-row truth of instructor task splits.
+        "static_risk": np.asarray(model.static["static_risk"], dtype=np.float64),
         **{
             f"{k}_count": np.concatenate([p.counts[k] for p in parts])
             for k in ("renewal", "expansion", "downgrade")

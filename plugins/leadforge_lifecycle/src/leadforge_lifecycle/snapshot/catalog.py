@@ -221,6 +221,40 @@ IDENTIFIERS: tuple[tuple[str, DType, str], ...] = (
 )
 
 
+#: Per-row truth of instructor task splits: column -> (description, source); never public.
+TRUTH: dict[str, tuple[str, str]] = {
+    "true_product_fit": ("the customer's true product fit", "latent product_fit"),
+    "true_adoption_velocity": ("how fast the customer truly adopts", "latent adoption_velocity"),
+    "true_budget_stability": ("the customer's true budget stability", "latent budget_stability"),
+    "true_champion_strength": ("the true strength of the champion", "latent champion_strength"),
+    "true_organizational_stability": (
+        "the customer's true organizational stability",
+        "latent organizational_stability",
+    ),
+    "true_churn_risk": (
+        "the customer's time-invariant log weekly churn hazard (frailty and latent health)",
+        "simulated churn hazard",
+    ),
+}
+
+
+def truth_infos() -> list[FeatureInfo]:
+    """Instructor-only truth columns of every task split (feature group ``hidden_truth``)."""
+    return [
+        FeatureInfo(
+            name,
+            "hidden_truth",
+            "float64",
+            "customer",
+            f"HIDDEN TRUTH: {desc}; instructor bundles only, not a feature",
+            source,
+            "world state at signing",
+            available_in_public_mode=False,
+        )
+        for name, (desc, source) in TRUTH.items()
+    ]
+
+
 def feature_infos(features: list[Feature], targets: dict[str, str]) -> list[FeatureInfo]:
     out = [
         FeatureInfo(name, "identifier", str(dtype), "customer", desc, "task", "static")
@@ -239,6 +273,7 @@ def feature_infos(features: list[Feature], targets: dict[str, str]) -> list[Feat
         )
         for f in features
     ]
+    out += truth_infos()
     out += [
         FeatureInfo(
             name,

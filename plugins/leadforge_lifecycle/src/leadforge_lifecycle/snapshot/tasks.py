@@ -105,7 +105,13 @@ def build_tasks(
     recipe: LifecycleWorld,
     second_trap: bool,
     streams: RandomStreams,
+    truth: pl.DataFrame | None = None,
 ) -> tuple[dict[str, TaskOutput], list[Feature]]:
+    """Every task of both regimes, and the features used.
+
+    ``truth`` (``customer_id`` and the ``true_*`` columns of :data:`catalog.TRUTH`) is joined
+    to every split; the core drops those columns from public bundles.
+    """
     used: list[Feature] = list(FEATURES) + ([SECOND_TRAP] if second_trap else [])
     outputs: dict[str, TaskOutput] = {}
     windows = params.windows
@@ -126,6 +132,8 @@ def build_tasks(
             c for c in names if frame.filter(split == "train")[c].drop_nulls().n_unique() <= 1
         ]
         frame = frame.drop(constant)
+        if truth is not None:
+            frame = frame.join(truth, on="customer_id", how="left", maintain_order="left")
         sums = targets.forward_values(tables["invoices"], rows, tuple(windows.value_days))
         values = {f"ltv_revenue_{w}d": sums[w] for w in windows.value_days}
         values[f"churned_within_{windows.churn_days}d"] = targets.churned_within(
