@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from leadforge_core import Generator
 from leadforge_core.plugins import PluginHost
@@ -197,89 +195,6 @@ def test_revealing_rules_need_confidence_not_luck() -> None:
     assert probes.revealing_rules([lucky, rare]) == []
     (hit,) = probes.revealing_rules([sure])
     assert hit["low"] > 0.99
-
-
-def _rules_one_pass_per_rule(frame: pl.DataFrame, label: str) -> list[tuple[str, int, int]]:
-    """Reference for best_rules: every rule evaluated as its own mask over the column."""
-    y = frame[label].cast(pl.Boolean).fill_null(False)
-    out: list[tuple[str, int, int]] = []
-    if not y.any():
-        return out
-    for col in frame.columns:
-        if col == label:
-            continue
-        for text, mask in probes._rules(frame[col]):
-            hit = int(mask.sum())
-            if hit:  # a signed zero threshold prints as 0
-                out.append(
-                    (
-                        (text[:-3] + " 0" if text.endswith(" -0") else text),
-                        hit,
-                        int((mask & y).sum()),
-                    )
-                )
-    return out
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    n=st.integers(min_value=1, max_value=400),
-    null_share=st.sampled_from([0.0, 0.1, 0.6, 1.0]),
-    seed=st.integers(min_value=0, max_value=10_000),
-)
-def test_threshold_rules_from_one_sort_match_one_pass_per_rule(
-    n: int, null_share: float, seed: int
-) -> None:
-    rng = np.random.default_rng(seed)
-    nulls = rng.random(n) < null_share
-    y = rng.random(n) < 0.3
-    floats = rng.normal(size=n).round(int(rng.integers(0, 4)))
-    ints = rng.integers(-5, 40, n)
-    frame = pl.DataFrame(
-        {
-            "label": y,
-            "score": pl.Series(floats).set(pl.Series(nulls), None),
-            "visits": pl.Series(ints, dtype=pl.Int32),
-            "seen_at": pl.Series(ints * 86_400_000_000, dtype=pl.Int64).cast(pl.Datetime("us")),
-        }
-    )
-    fast = [
-        (r["rule"], r["support"], round(r["precision"] * r["support"]))
-        for r in probes.best_rules(frame, "label")
-    ]
-    assert fast == _rules_one_pass_per_rule(frame, "label")
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    n=st.integers(min_value=1, max_value=300),
-    keep=st.floats(min_value=0.05, max_value=1.0),
-    seed=st.integers(min_value=0, max_value=10_000),
-)
-def test_entity_positions_of_ids_with_gaps_match_a_join(n: int, keep: float, seed: int) -> None:
-    from leadforge_core.ids import make_ids
-
-    rng = np.random.default_rng(seed)
-    every = make_ids("cust", n)
-    ids = every.filter(pl.Series(rng.random(n) < keep)).alias("customer_id")
-    if ids.len() == 0:
-        ids = every.head(1).alias("customer_id")
-    odd = ["cust_+00001", "cust_1", "cust_0000001", "acct_000001", "cust_", "", "x"]
-    picks = rng.integers(0, n + len(odd), 4 * n)
-    values = [str(every[int(i)]) if i < n else odd[int(i) - n] for i in picks]
-    values[:: max(1, n // 3)] = [None] * len(values[:: max(1, n // 3)])
-    col = pl.Series("customer_id", values, dtype=pl.String)
-    mapping = ids.to_frame().with_row_index("_pos")
-    expected = (
-        col.to_frame()
-        .join(mapping, on="customer_id", how="left", maintain_order="left")["_pos"]
-        .cast(pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-    )
-    got = probes._positions_by_number(ids, col)
-    assert got is not None
-    assert np.array_equal(got, expected)
 
 
 def test_spearman_leak_needs_confidence_on_small_splits() -> None:

@@ -162,8 +162,11 @@ class PeakMemory:
     ``with PeakMemory() as peak: ...`` then ``peak.report()``.
     """
 
-    def __init__(self, interval: float = SAMPLE_INTERVAL) -> None:
+    def __init__(self, interval: float = SAMPLE_INTERVAL, *, sample: bool = True) -> None:
+        """``sample=False`` skips the sampling thread (nobody will read the tree's peak):
+        :meth:`report` then gives the exact high-water marks only."""
         self.interval = interval
+        self.sample = sample
         self.tree_peak = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -176,6 +179,8 @@ class PeakMemory:
             self._sample()
 
     def __enter__(self) -> PeakMemory:
+        if not self.sample:
+            return self
         self._sample()
         self._thread = threading.Thread(target=self._loop, name="leadforge-rss", daemon=True)
         self._thread.start()
@@ -185,7 +190,7 @@ class PeakMemory:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self._sample()
+            self._sample()
 
     def report(self) -> dict[str, Any]:
         """``tree_bytes`` (sampled peak of the tree's summed RSS, at least ``self_bytes``),

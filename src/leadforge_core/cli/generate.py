@@ -233,7 +233,9 @@ def run_generate(
     estimated = estimate_bytes(p.scheme.bytes_per_unit, p.config.params)
     check_space(out, estimated)
     report = None
-    with sigterm_as_interrupt(), PeakMemory() as peak, make_executor(workers, dask) as executor:
+    # The tree's memory is sampled only for --json, the one place that reports it.
+    tracker = PeakMemory(sample=json_)
+    with sigterm_as_interrupt(), tracker as peak, make_executor(workers, dask) as executor:
         display = RichProgress(output.err) if not quiet and not json_ else None
         progress = PhaseClock(display if display is not None else NullProgress())
         if display is not None:

@@ -198,44 +198,9 @@ def _added_rows(name: str, pk: str, count: int, sample: pl.Series) -> str:
     )
 
 
-def _keyed_by_position(
-    name: str, pk: str, cols: list[str], inst: pl.DataFrame, pub: pl.DataFrame
-) -> list[str] | None:
-    """:func:`_keyed_problems` for ``{prefix}_{number}`` keys in increasing order (what
-    :func:`~leadforge_core.ids.make_ids` makes): each public row is located in the instructor
-    table by a binary search on the numbers and its columns compared with the instructor row
-    there — no hashing and no join. ``None`` for any other key layout."""
-    from leadforge_core.validation.probes import _positions_by_number
-
-    if pub[pk].dtype != pl.String or inst[pk].dtype != pl.String:
-        return None
-    pos = _positions_by_number(inst[pk], pub[pk])
-    if pos is None:
-        return None
-    out: list[str] = []
-    found = pos >= 0
-    missing = int(found.size - found.sum())
-    if missing:
-        out.append(_added_rows(name, pk, missing, pub[pk].filter(pl.Series(~found)).head(3)))
-        pub = pub.filter(pl.Series(found))
-        pos = pos[found]
-    others = [c for c in cols if c != pk]
-    if not others or pub.height == 0:
-        return out
-    mine = pub.select(others)
-    theirs = inst.select(others)[pos]
-    counts = pl.concat(
-        [mine, theirs.rename({c: f"{c}__i" for c in others})], how="horizontal"
-    ).select(pl.col(c).ne_missing(pl.col(f"{c}__i")).sum().alias(c) for c in others)
-    return out + _changed_columns(name, counts.row(0, named=True))
-
-
 def _keyed_problems(
     name: str, pk: str, cols: list[str], inst: pl.DataFrame, pub: pl.DataFrame
 ) -> list[str]:
-    by_position = _keyed_by_position(name, pk, cols, inst, pub)
-    if by_position is not None:
-        return by_position
     out: list[str] = []
     counts = (
         pub.lazy()

@@ -213,37 +213,12 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
         )
         ok = (col.str.len_chars() == width) & col.str.starts_with(prefix) & (parsed >= 0)
         pos = np.where(ok.fill_null(False).to_numpy(), parsed.to_numpy(), -1)
-    if pos is None and col.dtype == pl.String:
-        pos = _positions_by_number(ids, col)
     if pos is None:
         mapping = ids.to_frame().with_row_index("_pos")
         joined = col.to_frame().join(mapping, on=key, how="left", maintain_order="left")
         pos = joined["_pos"].cast(pl.Int64).fill_null(-1).to_numpy()
     cache[(entity_table, key, table)] = pos
     return pos
-
-
-def _positions_by_number(ids: pl.Series, col: pl.Series) -> np.ndarray | None:
-    """Positions of ``col``'s values in ``ids`` when the ids are ``{prefix}_{number}`` in
-    increasing number order (``make_ids`` ids with gaps, as in a public bundle that left out
-    some entities): a binary search on the numbers, confirmed by comparing the strings, so a
-    position is only given to an exact match. ``None`` for any other layout."""
-    if ids.dtype != pl.String or ids.len() == 0 or ids.null_count():
-        return None
-    namespace, sep, _ = str(ids[0]).rpartition("_")
-    if not sep:
-        return None
-    start = len(namespace) + 1
-    numbers = ids.str.slice(start).cast(pl.Int64, strict=False)
-    if numbers.null_count():
-        return None
-    known = numbers.to_numpy()
-    if known.size > 1 and not bool((known[1:] > known[:-1]).all()):
-        return None
-    wanted = col.str.slice(start).cast(pl.Int64, strict=False).fill_null(-1).to_numpy()
-    guess = np.minimum(np.searchsorted(known, wanted), known.size - 1)
-    exact = (ids.gather(guess) == col).fill_null(False).to_numpy()
-    return np.where(exact, guess, -1).astype(np.int64)
 
 
 def _canonical_prefix(ids: pl.Series) -> str | None:
@@ -421,45 +396,6 @@ def _numeric(s: pl.Series) -> pl.Series:
     return s.cast(pl.Float64)
 
 
-def _nearest_index(p: float, non_null: int, nulls: int) -> int:
-    """Position in the sorted non-null values of polars' ``quantile(p)`` ("nearest"): nulls
-    sort first and the index ``(non_null - 1) * p + nulls`` is rounded half away from zero."""
-    x = (non_null - 1.0) * p + nulls
-    r = math.floor(x)
-    if x - r >= 0.5:
-        r += 1
-    return min(r, non_null + nulls - 1) - nulls
-
-
-def _threshold_rules(s: pl.Series, y: np.ndarray) -> list[tuple[str, int, int]] | None:
-    """``(rule, rows selected, positives selected)`` of every rule :func:`_rules` makes for a
-    numeric column, in the same order, from one sort of the column instead of one pass per
-    rule. ``None`` when the column holds NaN (left to :func:`_rules`)."""
-    num = _numeric(s)
-    if num.dtype.is_float() and num.is_nan().any():
-        return None
-    null = num.is_null().to_numpy()
-    nulls = int(null.sum())
-    values = num.to_numpy()
-    present = ~null if nulls else slice(None)
-    v = values[present] + 0.0  # a signed zero prints as 0
-    order = np.argsort(v, kind="stable")
-    v = v[order]
-    hits = np.concatenate(([0], np.cumsum(y[present][order], dtype=np.int64)))
-    col = s.name
-    out: list[tuple[str, int, int]] = []
-    if v.size:
-        qs = sorted({float(v[_nearest_index(p, v.size, nulls)]) for p in QUANTILES})
-        lows = np.searchsorted(v, qs, side="left")
-        highs = np.searchsorted(v, qs, side="right")
-        for q, lo, hi in zip(qs, lows.tolist(), highs.tolist(), strict=True):
-            out.append((f"{col} >= {q:g}", v.size - lo, int(hits[-1] - hits[lo])))
-            out.append((f"{col} <= {q:g}", hi, int(hits[hi])))
-    if nulls:
-        out.append((f"{col} is null", nulls, int(y[null].sum())))
-    return out
-
-
 def _rules(s: pl.Series) -> list[tuple[str, pl.Series]]:
     """Candidate single-column rules of a column: ``== value`` or ``≥ / ≤ quantile``."""
     col = s.name
@@ -501,22 +437,15 @@ def best_rules(frame: pl.DataFrame, label: str, skip: Iterable[str] = ()) -> lis
     out: list[dict[str, Any]] = []
     if n_pos == 0:
         return out
-    y_np = y.to_numpy()
     skipped = set(skip) | {label}
     for col in frame.columns:
         if col in skipped or col.endswith("_id") or col == "row_id":
             continue
-        s = frame[col]
-        counted = (
-            _threshold_rules(s, y_np)
-            if _is_numeric(s.dtype) and not _is_categorical(s.dtype)
-            else None
-        )
-        if counted is None:
-            counted = [(text, int(mask.sum()), int((mask & y).sum())) for text, mask in _rules(s)]
-        for text, hit, tp in counted:
+        for text, mask in _rules(frame[col]):
+            hit = int(mask.sum())
             if hit == 0:
                 continue
+            tp = int((mask & y).sum())
             out.append(
                 {
                     "rule": text,

@@ -219,7 +219,8 @@ class LeadScoringScheme(Scheme):
                 open_rows,
                 params,
                 ctx.streams.generator("task.splits"),
-                sim.nodes,
+                # Public bundles never carry the truth columns (the core drops them): skip them.
+                sim.nodes if not ctx.mode.is_public else {},
             )
         n_rows = sum(f.height for f in task.splits.values())
         return Rendered(

@@ -98,7 +98,13 @@ class LifecycleScheme(Scheme):
             world, sim, recipe, horizon_end(params), params.calendar.health_period_weeks
         )
         tasks, used = build_tasks(
-            tables, params, recipe, second_trap, ctx.streams, truth_frame(world, sim)
+            tables,
+            params,
+            recipe,
+            second_trap,
+            ctx.streams,
+            # Public bundles never carry the truth columns (the core drops them): skip them.
+            truth_frame(world, sim) if not ctx.mode.is_public else None,
         )
         return Rendered(
             tables=tables,

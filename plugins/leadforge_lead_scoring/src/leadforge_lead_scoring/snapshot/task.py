@@ -439,20 +439,26 @@ def build_task(
 
     ``features`` holds the open leads only, in lead order (``compute_features`` with
     ``rows=open_at_anchor``); ``trap``, ``won`` and the latent ``nodes`` (the truth columns,
-    dropped from public bundles by the core) cover every lead.
+    dropped from public bundles by the core) cover every lead. Without ``nodes`` (a public
+    run) the truth columns are left out.
     """
     frame = features.with_columns(
         pl.Series(TRAP, trap[open_at_anchor].astype(np.int64)),
         *(
             pl.Series(f"true_{node}", nodes[node][open_at_anchor].astype(np.float64))
             for node in TRUTH_NODES
+            if node in nodes
         ),
         pl.Series(LABEL, won[open_at_anchor]),
     )
     frame = frame.with_columns(
         pl.concat_str(pl.lit("row_"), pl.col("lead_id").str.slice(5)).alias("row_id")
     )
-    cols = [f.feature_name for f in feature_infos()]
+    cols = [
+        f.feature_name
+        for f in feature_infos()
+        if f.feature_name in frame.columns or f.feature_name not in TRUTH_COLUMNS
+    ]
     frame = frame.select(cols)
     split, split_details = assign_splits(
         frame, params.split, rng, time_col="snapshot_time", group_col="account_id", label_col=LABEL
