@@ -79,7 +79,10 @@ class SchemeConformance:
       ``4 + len(difficulties)`` bundles;
     - ``seed``: the seed (default 1);
     - ``plugins``: plugin modules to register in a throwaway host (default: none, the
-      installed entry points are used, as the CLI does).
+      installed entry points are used, as the CLI does);
+    - ``plugin``: entry-point name of the plugin whose hooks the ``test_hook_*`` tests judge
+      (default: the plugin of the recipe's scheme; set it for a vertical that adds recipes,
+      features, checks or commands to another plugin's scheme).
 
     Override :meth:`recompute_features` to have the suite recompute task features from the
     public snapshot and compare them with the published ones.
@@ -89,6 +92,7 @@ class SchemeConformance:
     params: ClassVar[Mapping[str, Any]] = {}
     seed: ClassVar[int] = 1
     plugins: ClassVar[tuple[object, ...]] = ()
+    plugin: ClassVar[str | None] = None
 
     def recompute_features(
         self, tables: Mapping[str, pl.DataFrame], task: str
@@ -123,7 +127,12 @@ class SchemeConformance:
                 bundle = gen.generate(timestamp=TIMESTAMP)
                 bundles[mode] = Generated(bundle, bundle.save(tmp / str(mode)))
             params = gen.plan.context().params
-            yield Setup(host, gen.plan.scheme, gen.plan.plugin, params, bundles, tmp)
+            record = gen.plan.plugin
+            if cls.plugin is not None:
+                named = [r for r in host.records if r.name == cls.plugin]
+                assert named, f"no installed plugin named {cls.plugin!r}"
+                record = named[0]
+            yield Setup(host, gen.plan.scheme, record, params, bundles, tmp)
 
     # ---------------------------------------------------------------- declarations
     def test_scheme_declarations(self, conformance: Setup) -> None:
@@ -394,6 +403,27 @@ class SchemeConformance:
                     ref = inst.tasks[name].splits[split]
                     differ = frames_equal(frame, ref, ids, [feat.name])
                     assert not differ, f"{name}/{split}: {differ}"
+
+    def test_hook_register_commands(self, conformance: Setup) -> None:
+        """Every command of the plugin is on the ``leadforge`` CLI and answers ``--help``."""
+        from leadforge_core.cli.app import build_cli
+
+        host = conformance.host
+        commands = self._own(conformance, "leadforge_register_commands")
+        cli = build_cli(host)
+        for command in commands:
+            assert command.name not in host.command_conflicts, f"{command.name} clashes"
+            assert host.commands.get(command.name, (None, None))[1] is conformance.record, (
+                f"command {command.name} is not registered for this plugin"
+            )
+            assert command.name in cli.commands, f"{command.name} is not on the CLI"
+            try:
+                code = cli.main(
+                    [command.name, "--help"], prog_name="leadforge", standalone_mode=False
+                )
+            except SystemExit as exc:  # pragma: no cover - help exits in standalone mode only
+                code = exc.code
+            assert code in (0, None), f"leadforge {command.name} --help exited {code}"
 
     def test_hook_register_checks(self, conformance: Setup) -> None:
         """Registered checks are ``NamedCheck``s with unique names and run in ``validate``."""
