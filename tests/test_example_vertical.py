@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_examples import EXAMPLES, cli, run
+from test_examples import EXAMPLES, assert_own_tests_pass, cli, run
 
 VERTICAL = EXAMPLES / "fintech_leads"
 RECIPE = "b2b_fintech_payments_v1"
@@ -82,19 +82,7 @@ def test_generate_inspect_validate_command_export(
 
 
 def test_vertical_passes_its_own_tests_and_the_conformance_suite(site: Path) -> None:
-    args = (
-        "-m",
-        "pytest",
-        "-q",
-        "-o",
-        "addopts=",
-        "-p",
-        "no:cacheprovider",
-        str(VERTICAL / "tests"),
-    )
-    proc = run(*args, site=site, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    assert_own_tests_pass(VERTICAL, site)
 
 
 def test_after_uninstalling_everything_it_added_is_gone(

@@ -114,20 +114,16 @@ def test_generate_inspect_validate_evaluate_report_export(
     assert {"customers.csv", "tickets.csv", "ticket_events.csv"} <= {p.name for p in out.rglob("*")}
 
 
-def test_example_passes_the_conformance_suite(site: Path) -> None:
-    args = (
-        "-m",
-        "pytest",
-        "-q",
-        "-o",
-        "addopts=",
-        "-p",
-        "no:cacheprovider",
-        str(SUPPORT / "tests"),
-    )
-    proc = run(*args, site=site, check=False)
+def assert_own_tests_pass(example: Path, site: Path) -> None:
+    """Run an example's own tests (its conformance suite) against its installed copy."""
+    args = ("-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider")
+    proc = run(*args, str(example / "tests"), site=site, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
+
+
+def test_example_passes_the_conformance_suite(site: Path) -> None:
+    assert_own_tests_pass(SUPPORT, site)
 
 
 def test_without_the_install_the_scheme_and_recipe_are_gone(
