@@ -9,7 +9,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_examples import EXAMPLES, assert_own_tests_pass, cli, run
+from test_examples import (
+    EXAMPLES,
+    assert_own_tests_pass,
+    assert_public_core_only,
+    cli,
+    install,
+)
 
 VERTICAL = EXAMPLES / "fintech_leads"
 RECIPE = "b2b_fintech_payments_v1"
@@ -24,10 +30,7 @@ HOOKS = {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("site")
-    pip = ("-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-input")
-    run(*pip, "--target", str(target), str(VERTICAL), site=None)
-    return target
+    return install(VERTICAL, tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +45,7 @@ def bundles(site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
 
 
 def test_vertical_uses_only_the_public_core() -> None:
-    for f in (VERTICAL / "src").rglob("*.py"):
-        text = f.read_text(encoding="utf-8")
-        for private in ("leadforge_lead_scoring", "leadforge_lifecycle", "leadforge_core._"):
-            assert private not in text, f"{f.name} imports {private}"
+    assert_public_core_only(VERTICAL)
 
 
 def test_plugins_lists_the_vertical_and_its_hooks(site: Path) -> None:

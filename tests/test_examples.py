@@ -43,12 +43,25 @@ def cli(*args: str, site: Path | None, check: bool = True) -> subprocess.Complet
     return run("-m", "leadforge_core", *args, site=site, check=check)
 
 
+def install(example: Path, target: Path) -> Path:
+    """Install ``example`` (not editable) into the private folder ``target``."""
+    pip = ("-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-input")
+    run(*pip, "--target", str(target), str(example), site=None)
+    return target
+
+
+def assert_public_core_only(example: Path) -> None:
+    """The example's package imports neither built-in scheme nor a private core module."""
+    for f in (example / "src").rglob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        for private in ("leadforge_lead_scoring", "leadforge_lifecycle", "leadforge_core._"):
+            assert private not in text, f"{f.name} imports {private}"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The support-tickets example installed (not editable) into a private folder."""
-    target = tmp_path_factory.mktemp("site")
-    pip = ("-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-input")
-    run(*pip, "--target", str(target), str(SUPPORT), site=None)
+    target = install(SUPPORT, tmp_path_factory.mktemp("site"))
     assert not (target / "leadforge_support_tickets" / "tests").exists()
     return target
 
@@ -73,10 +86,7 @@ def test_example_scheme_stays_within_its_line_budget() -> None:
 
 
 def test_example_uses_only_the_public_core() -> None:
-    for f in (SUPPORT / "src").rglob("*.py"):
-        text = f.read_text(encoding="utf-8")
-        for private in ("leadforge_lead_scoring", "leadforge_lifecycle", "leadforge_core._"):
-            assert private not in text, f"{f.name} imports {private}"
+    assert_public_core_only(SUPPORT)
 
 
 def test_installed_plugin_is_listed(site: Path) -> None:
