@@ -226,19 +226,8 @@ class PluginHost:
                     f"this leadforge-core supports v{API_VERSION}",
                 )
                 continue
-            if name in self.conflicts:
-                self.conflicts[name].append(record)
+            if not self._claim("scheme", name, cls, record, self.schemes, self.conflicts):
                 continue
-            if name in self.schemes:
-                first = self.schemes.pop(name)[1]
-                self.conflicts[name] = [first, record]
-                message = (
-                    f"scheme '{name}' is registered by both {first.distribution} and "
-                    f"{record.distribution}; uninstall one of them"
-                )
-                self._fail(record, message)
-                continue
-            self.schemes[name] = (cls, record)
             _OWNERS[cls] = record
             record.schemes.append(name)
 
@@ -260,20 +249,8 @@ class PluginHost:
             if not isinstance(name, str) or not name:
                 self._fail(record, f"exporter class {cls.__name__} has no name")
                 continue
-            if name in self.exporter_conflicts:
-                self.exporter_conflicts[name].append(record)
-                continue
-            if name in self.exporters:
-                first = self.exporters.pop(name)[1]
-                self.exporter_conflicts[name] = [first, record]
-                message = (
-                    f"exporter '{name}' is registered by both {first.distribution} and "
-                    f"{record.distribution}; uninstall one of them"
-                )
-                self._fail(record, message)
-                continue
-            self.exporters[name] = (cls, record)
-            record.exporters.append(name)
+            if self._claim("exporter", name, cls, record, self.exporters, self.exporter_conflicts):
+                record.exporters.append(name)
 
     def _collect_commands(self, plugin: object, record: PluginRecord) -> None:
         from leadforge_core.commands import BUILTIN_COMMANDS, COMMAND_NAME, Command
@@ -299,22 +276,53 @@ class PluginHost:
                     f"{__version__}; skipped",
                 )
                 continue
-            if name in self.command_conflicts:
-                self.command_conflicts[name].append(record)
-                self._fail(record, f"command '{name}' is registered by several plugins; skipped")
-                continue
-            if name in self.commands:
-                first = self.commands.pop(name)[1]
-                first.commands.remove(name)
-                self.command_conflicts[name] = [first, record]
-                message = (
-                    f"command '{name}' is registered by both {first.distribution} and "
-                    f"{record.distribution}; skipped, uninstall one of them"
-                )
-                self._fail(record, message)
-                continue
-            self.commands[name] = (command, record)
-            record.commands.append(name)
+            claimed = self._claim(
+                "command",
+                name,
+                command,
+                record,
+                self.commands,
+                self.command_conflicts,
+                owned=lambda r: r.commands,
+            )
+            if claimed:
+                record.commands.append(name)
+
+    def _claim(
+        self,
+        kind: str,
+        name: str,
+        item: Any,
+        record: PluginRecord,
+        table: dict[str, tuple[Any, PluginRecord]],
+        conflicts: dict[str, list[PluginRecord]],
+        *,
+        owned: Callable[[PluginRecord], list[str]] | None = None,
+    ) -> bool:
+        """Register ``item`` as ``table[name]`` for ``record`` unless another plugin already
+        claimed that name: then neither keeps it, the clash is recorded in ``conflicts`` and
+        reported naming both distributions. ``owned`` gives a record's list of names of this
+        kind, from which an evicted first owner's name is removed (and a later claimant is
+        told it was skipped)."""
+        skipped = "skipped, " if owned is not None else ""
+        if name in conflicts:
+            conflicts[name].append(record)
+            if owned is not None:
+                self._fail(record, f"{kind} '{name}' is registered by several plugins; skipped")
+            return False
+        if name in table:
+            first = table.pop(name)[1]
+            if owned is not None:
+                owned(first).remove(name)
+            conflicts[name] = [first, record]
+            self._fail(
+                record,
+                f"{kind} '{name}' is registered by both {first.distribution} and "
+                f"{record.distribution}; {skipped}uninstall one of them",
+            )
+            return False
+        table[name] = (item, record)
+        return True
 
     def _fail(self, record: PluginRecord, message: str) -> None:
         record.errors.append(message)
