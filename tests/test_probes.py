@@ -83,6 +83,61 @@ def test_entity_positions_fast_path_equals_join(public: Path) -> None:
     assert np.array_equal(fast, slow)
 
 
+def _joined_positions(view: BundleView) -> np.ndarray:
+    orders = view.table("orders").join(
+        view.table("customers").select("customer_id").with_row_index("p"),
+        on="customer_id",
+        how="left",
+        maintain_order="left",
+    )
+    return orders["p"].cast(pl.Int64).fill_null(-1).to_numpy()
+
+
+@pytest.mark.parametrize(
+    ("edit", "numbered"),
+    [
+        # gaps and another order: still numbered ids, located through their numbers
+        (lambda f: f.filter(pl.int_range(pl.len()) % 3 != 1).reverse(), True),
+        # a repeated id: the lookup is refused, the join answers
+        (lambda f: pl.concat([f, f.head(1)]), False),
+        # ids of two widths: the join answers
+        (
+            lambda f: f.with_columns(
+                pl.when(pl.int_range(pl.len()) == 5)
+                .then(pl.lit("cust_1"))
+                .otherwise(pl.col("customer_id"))
+                .alias("customer_id")
+            ),
+            False,
+        ),
+    ],
+    ids=["gaps-and-order", "repeated", "mixed-widths"],
+)
+def test_entity_positions_any_numbered_layout_equals_join(
+    public: Path, edit: Callable[[pl.DataFrame], pl.DataFrame], numbered: bool
+) -> None:
+    _edit(public, "tables/customers.parquet", edit)
+    # Odd order values: signs, spaces, other prefixes, nulls, numbers beyond every id.
+    odd = ["+00001", "cust_+0001", "cust_ 0001", "cust_00001 ", "x_000001", None, "cust_999999"]
+    _edit(
+        public,
+        "tables/orders.parquet",
+        lambda f: f.with_columns(
+            pl.when(pl.int_range(pl.len()) < len(odd))
+            .then(pl.Series(odd + [None] * (f.height - len(odd)), dtype=pl.String))
+            .otherwise(pl.col("customer_id"))
+            .alias("customer_id")
+        ),
+    )
+    view = BundleView(public)
+    got = probes.entity_positions(view, "customers", "customer_id", "orders")
+    expected = _joined_positions(view)
+    assert np.array_equal(got, expected)
+    assert (expected >= 0).sum() > 100 and (got[: len(odd)] == -1).all()
+    lookups = view.__dict__["_entity_id_numbers"]
+    assert (lookups[("customers", "customer_id")] is not None) is numbered
+
+
 def test_prevalence_band(public: Path) -> None:
     view = BundleView(public)
     rows = probes.task_rows(view, TASK, [TASK])

@@ -179,8 +179,9 @@ def prevalence_band(
 def entity_positions(view: BundleView, entity_table: str, key: str, table: str) -> np.ndarray:
     """Row position in ``entity_table`` of each row's ``key`` in ``table`` (-1 when unknown).
 
-    Cached per view. Ids made by :func:`leadforge_core.ids.make_ids` (``lead_000001`` in
-    order) are parsed and verified; any other layout falls back to a join.
+    Cached per view. Ids of the form ``prefix`` + a fixed number of digits
+    (``cust_000002``, as :func:`leadforge_core.ids.make_ids` makes them, in any order and with
+    gaps) are located through their numbers; any other layout falls back to a join.
 
     Args:
         view: the bundle.
@@ -194,26 +195,20 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
     cache: dict[tuple[str, str, str], np.ndarray] = view.__dict__.setdefault(
         "_entity_positions", {}
     )
-    prefixes: dict[tuple[str, str], str | None] = view.__dict__.setdefault(
-        "_entity_id_prefixes", {}
+    numbered: dict[tuple[str, str], _IdNumbers | None] = view.__dict__.setdefault(
+        "_entity_id_numbers", {}
     )
     hit = cache.get((entity_table, key, table))
     if hit is not None:
         return hit
     ids = view.table(entity_table)[key]
     col = view.table(table)[key]
-    pos: np.ndarray | None = None
-    if (entity_table, key) not in prefixes:  # building the reference ids is not free: once
-        prefixes[(entity_table, key)] = _canonical_prefix(ids)
-    prefix = prefixes[(entity_table, key)]
-    if prefix is not None and col.dtype == pl.String:
-        width = len(ids[0])
-        parsed = (col.str.slice(len(prefix)).cast(pl.Int64, strict=False).fill_null(0) - 1).clip(
-            -1, ids.len() - 1
-        )
-        ok = (col.str.len_chars() == width) & col.str.starts_with(prefix) & (parsed >= 0)
-        pos = np.where(ok.fill_null(False).to_numpy(), parsed.to_numpy(), -1)
-    if pos is None:
+    if (entity_table, key) not in numbered:  # building the lookup is not free: once
+        numbered[(entity_table, key)] = _IdNumbers.of(ids)
+    numbers = numbered[(entity_table, key)]
+    if numbers is not None and col.dtype == pl.String:
+        pos = numbers.positions(col)
+    else:
         mapping = ids.to_frame().with_row_index("_pos")
         joined = col.to_frame().join(mapping, on=key, how="left", maintain_order="left")
         pos = joined["_pos"].cast(pl.Int64).fill_null(-1).to_numpy()
@@ -221,18 +216,56 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
     return pos
 
 
-def _canonical_prefix(ids: pl.Series) -> str | None:
-    """``"lead_"`` when ``ids`` are exactly ``make_ids("lead", n)``, else ``None``."""
-    from leadforge_core.ids import make_ids
+@attrs.frozen
+class _IdNumbers:
+    """Unique ids ``prefix`` + ``width - len(prefix)`` digits, and where each number sits."""
 
-    if ids.dtype != pl.String or ids.len() == 0 or ids.null_count():
-        return None
-    first = str(ids[0])
-    namespace, sep, _ = first.rpartition("_")
-    if not sep:
-        return None
-    expected = make_ids(namespace, ids.len()).alias(ids.name)
-    return namespace + "_" if ids.equals(expected) else None
+    prefix: str
+    width: int
+    #: ``lookup[number]`` is the row of the id with that number (-1: no such id).
+    lookup: np.ndarray
+
+    @staticmethod
+    def parse(col: pl.Series, prefix: str, width: int) -> np.ndarray:
+        """The number of each value of ``col`` of the form (-1 for any other value)."""
+        c = pl.col(col.name)
+        first = c.str.slice(len(prefix), 1)
+        # A first digit (no sign) and a successful integer cast: every character is a digit.
+        fits = (
+            (c.str.len_bytes() == width)
+            & c.str.starts_with(prefix)
+            & (first >= "0")
+            & (first <= "9")
+        )
+        number = pl.when(fits).then(c.str.slice(len(prefix)).cast(pl.Int64, strict=False))
+        return col.to_frame().select(number.fill_null(-1).alias("n"))["n"].to_numpy()
+
+    @classmethod
+    def of(cls, ids: pl.Series) -> _IdNumbers | None:
+        """The lookup of ``ids``, or ``None`` when they do not all share one numbered layout,
+        repeat, or are too sparse for a lookup array."""
+        if ids.dtype != pl.String or ids.len() == 0 or ids.null_count():
+            return None
+        first = str(ids[0])
+        namespace, sep, digits = first.rpartition("_")
+        if not sep or not digits.isdigit():
+            return None
+        prefix, width = namespace + "_", len(first.encode())
+        numbers = cls.parse(ids, prefix, width)
+        top = int(numbers.max())
+        if numbers.min() < 0 or top > 4 * numbers.size + 1_000_000:
+            return None
+        lookup = np.full(top + 1, -1, dtype=np.int64)
+        lookup[numbers] = np.arange(numbers.size, dtype=np.int64)
+        if int((lookup >= 0).sum()) != numbers.size:  # a repeated id
+            return None
+        return cls(prefix, width, lookup)
+
+    def positions(self, col: pl.Series) -> np.ndarray:
+        """Row of each value of ``col`` (-1 when it is no id of the table)."""
+        n = self.parse(col, self.prefix, self.width)
+        ok = (n >= 0) & (n < self.lookup.size)
+        return np.where(ok, self.lookup[np.where(ok, n, 0)], -1)
 
 
 def _us(series: pl.Series) -> np.ndarray:
@@ -635,7 +668,7 @@ def join_reconstruction(
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Average ranks (ties share their mean rank), 1-based."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # ties get their mean rank: any order will do
     sorted_v = values[order]
     new = np.concatenate(([True], sorted_v[1:] != sorted_v[:-1]))
     group = np.cumsum(new) - 1
