@@ -337,3 +337,49 @@ def test_dtype_accepts_exactly() -> None:
     assert DType.DATETIME.accepts(pl.Datetime("us"))
     assert not DType.DATETIME.accepts(pl.Datetime("ns"))
     assert not DType.DATETIME.accepts(pl.Datetime("us", "UTC"))
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered-keys", "other-keys"])
+def test_subset_problems_are_the_same_whatever_the_key_layout(numbered: bool) -> None:
+    from leadforge_core.bundle.model import ColumnSpec, TableSpec
+    from leadforge_core.ids import make_ids
+
+    spec = TableSpec(
+        "t",
+        "",
+        (
+            ColumnSpec("id", DType.STRING),
+            ColumnSpec("v", DType.FLOAT),
+            ColumnSpec("s", DType.STRING),
+        ),
+        primary_key="id",
+    )
+    ids = make_ids("row", 8) if numbered else pl.Series([f"r{i}x" for i in range(8)])
+    inst = pl.DataFrame(
+        {
+            "id": ids,
+            "v": [1.0, float("nan"), None, -0.0, 5.0, 6.0, 7.0, 8.0],
+            "s": list("abcdefgh"),
+        }
+    )
+    specs = {"t": spec}
+    # Any subset in any order, NaN and null kept, -0.0 against 0.0: no problem.
+    kept = inst[[6, 1, 2, 3]].with_columns(pl.col("v").fill_nan(float("nan")))
+    assert public_subset_problems(specs, {"t": inst}, {"t": kept}, {}) == []
+    assert (
+        public_subset_problems(
+            specs, {"t": inst}, {"t": kept.with_columns(v=pl.col("v").abs())}, {}
+        )
+        == []
+    )
+    changed = kept.with_columns(
+        v=pl.when(pl.col("s") == "c").then(3.0).otherwise(pl.col("v")),
+        s=pl.when(pl.col("s") == "g").then(pl.lit("z")).otherwise(pl.col("s")),
+    )
+    foreign = pl.DataFrame({"id": ["row_000099", "zz"], "v": [1.0, 2.0], "s": ["a", "b"]})
+    assert public_subset_problems(specs, {"t": inst}, {"t": pl.concat([changed, foreign])}, {}) == [
+        "t: snapshot_cut added 2 rows whose id is not in the instructor table "
+        "(e.g. row_000099, zz)",
+        "t: snapshot_cut changed values of v (1 rows), s (1 rows), which are not declared "
+        "as-of columns",
+    ]

@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from leadforge_core.bundle.model import TableSpec, dtype_name
 from leadforge_core.errors import SchemeContractError
+from leadforge_core.ids import IdLookup
 from leadforge_core.splits import SplitStrategy
 
 #: Keys of ``task_manifest.json`` the core writes; a scheme's details must not set them.
@@ -138,9 +140,11 @@ def public_subset_problems(
 
     Rows are matched by primary key (a table without one must hold only rows the instructor
     table holds, counted with multiplicity). Every column but the table's ``as_of`` columns must
-    keep its instructor value and type. Values are compared through 64-bit row hashes in one
+    keep its instructor value and type. Numbered keys (``inv_0000042``, see
+    :class:`~leadforge_core.ids.IdLookup`) locate each public row's instructor row directly and
+    the columns are compared exactly; other keys are compared through 64-bit row hashes in one
     join per table (a collision could only hide a change, with odds of about one in 2**64 per
-    row); only a table that looks wrong is compared exactly, to name the columns. A table
+    row), and only a table that looks wrong is compared exactly, to name the columns. A table
     returned unchanged (the same frame) is skipped.
 
     Args:
@@ -201,6 +205,9 @@ def _added_rows(name: str, pk: str, count: int, sample: pl.Series) -> str:
 def _keyed_problems(
     name: str, pk: str, cols: list[str], inst: pl.DataFrame, pub: pl.DataFrame
 ) -> list[str]:
+    lookup = IdLookup.of(inst[pk]) if pub.schema[pk] == pl.String else None
+    if lookup is not None:
+        return _numbered_problems(name, pk, cols, inst, pub, lookup.positions(pub[pk]))
     out: list[str] = []
     counts = (
         pub.lazy()
@@ -230,6 +237,28 @@ def _keyed_problems(
         ).row(0, named=True)
         out += _changed_columns(name, diffs)
     return out
+
+
+def _numbered_problems(
+    name: str, pk: str, cols: list[str], inst: pl.DataFrame, pub: pl.DataFrame, pos: np.ndarray
+) -> list[str]:
+    """:func:`_keyed_problems` for numbered primary keys (:class:`~leadforge_core.ids.IdLookup`):
+    each public row is compared, column by column, with the instructor row at ``pos``."""
+    out: list[str] = []
+    known = pos >= 0
+    if not known.all():
+        sample = pub.filter(pl.Series(~known))[pk].head(3)
+        out.append(_added_rows(name, pk, int((~known).sum()), sample))
+    compared = [c for c in cols if c != pk]
+    if not compared:
+        return out
+    rows = pl.Series(pos[known])
+    mine = pub.filter(pl.Series(known)) if not known.all() else pub
+    theirs = inst.select(compared)[rows]
+    diffs = mine.select(compared).select(
+        pl.col(c).ne_missing(theirs[c]).sum().alias(c) for c in compared
+    )
+    return out + _changed_columns(name, diffs.row(0, named=True))
 
 
 def _unkeyed_problems(

@@ -33,6 +33,7 @@ import polars as pl
 
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.model import SPLITS
+from leadforge_core.ids import IdLookup
 from leadforge_core.validation.features import NON_FEATURE_GROUPS, wilson_interval
 from leadforge_core.validation.findings import Check, Finding, named_check
 from leadforge_core.validation.view import BundleView
@@ -195,7 +196,7 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
     cache: dict[tuple[str, str, str], np.ndarray] = view.__dict__.setdefault(
         "_entity_positions", {}
     )
-    numbered: dict[tuple[str, str], _IdNumbers | None] = view.__dict__.setdefault(
+    numbered: dict[tuple[str, str], IdLookup | None] = view.__dict__.setdefault(
         "_entity_id_numbers", {}
     )
     hit = cache.get((entity_table, key, table))
@@ -204,7 +205,7 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
     ids = view.table(entity_table)[key]
     col = view.table(table)[key]
     if (entity_table, key) not in numbered:  # building the lookup is not free: once
-        numbered[(entity_table, key)] = _IdNumbers.of(ids)
+        numbered[(entity_table, key)] = IdLookup.of(ids)
     numbers = numbered[(entity_table, key)]
     if numbers is not None and col.dtype == pl.String:
         pos = numbers.positions(col)
@@ -214,58 +215,6 @@ def entity_positions(view: BundleView, entity_table: str, key: str, table: str) 
         pos = joined["_pos"].cast(pl.Int64).fill_null(-1).to_numpy()
     cache[(entity_table, key, table)] = pos
     return pos
-
-
-@attrs.frozen
-class _IdNumbers:
-    """Unique ids ``prefix`` + ``width - len(prefix)`` digits, and where each number sits."""
-
-    prefix: str
-    width: int
-    #: ``lookup[number]`` is the row of the id with that number (-1: no such id).
-    lookup: np.ndarray
-
-    @staticmethod
-    def parse(col: pl.Series, prefix: str, width: int) -> np.ndarray:
-        """The number of each value of ``col`` of the form (-1 for any other value)."""
-        c = pl.col(col.name)
-        first = c.str.slice(len(prefix), 1)
-        # A first digit (no sign) and a successful integer cast: every character is a digit.
-        fits = (
-            (c.str.len_bytes() == width)
-            & c.str.starts_with(prefix)
-            & (first >= "0")
-            & (first <= "9")
-        )
-        number = pl.when(fits).then(c.str.slice(len(prefix)).cast(pl.Int64, strict=False))
-        return col.to_frame().select(number.fill_null(-1).alias("n"))["n"].to_numpy()
-
-    @classmethod
-    def of(cls, ids: pl.Series) -> _IdNumbers | None:
-        """The lookup of ``ids``, or ``None`` when they do not all share one numbered layout,
-        repeat, or are too sparse for a lookup array."""
-        if ids.dtype != pl.String or ids.len() == 0 or ids.null_count():
-            return None
-        first = str(ids[0])
-        namespace, sep, digits = first.rpartition("_")
-        if not sep or not digits.isdigit():
-            return None
-        prefix, width = namespace + "_", len(first.encode())
-        numbers = cls.parse(ids, prefix, width)
-        top = int(numbers.max())
-        if numbers.min() < 0 or top > 4 * numbers.size + 1_000_000:
-            return None
-        lookup = np.full(top + 1, -1, dtype=np.int64)
-        lookup[numbers] = np.arange(numbers.size, dtype=np.int64)
-        if int((lookup >= 0).sum()) != numbers.size:  # a repeated id
-            return None
-        return cls(prefix, width, lookup)
-
-    def positions(self, col: pl.Series) -> np.ndarray:
-        """Row of each value of ``col`` (-1 when it is no id of the table)."""
-        n = self.parse(col, self.prefix, self.width)
-        ok = (n >= 0) & (n < self.lookup.size)
-        return np.where(ok, self.lookup[np.where(ok, n, 0)], -1)
 
 
 def _us(series: pl.Series) -> np.ndarray:

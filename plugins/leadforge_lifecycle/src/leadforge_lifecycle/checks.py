@@ -138,7 +138,8 @@ def _mrr_in_force(view: BundleView) -> pl.DataFrame:
 
 def _invoice_mrr(view: BundleView) -> Iterator[Finding]:
     """Invoices bill the MRR in force; MRR events chain; subscription state matches events."""
-    mrr = _mrr_in_force(view).sort("at")
+    in_force = _mrr_in_force(view)
+    mrr = in_force.sort("at")
     invoices = view.table("invoices").sort("invoice_date")
     joined = invoices.join_asof(
         mrr, left_on="invoice_date", right_on="at", by="customer_id", check_sortedness=False
@@ -164,7 +165,7 @@ def _invoice_mrr(view: BundleView) -> Iterator[Finding]:
             f"{wrong} invoices have a status inconsistent with settled_at",
             "tables/invoices.parquet",
         )
-    chain = _mrr_in_force(view).with_columns(
+    chain = in_force.with_columns(
         pl.col("mrr").shift(1).over("customer_id").alias("_prev")
     )
     events = (
