@@ -28,6 +28,7 @@ from leadforge_core.simulate import (
     centered_exp,
     channel_multiplier,
     competing_exits,
+    interleave_order,
     merge_blocks,
     poisson_counts,
     recency_decay,
@@ -357,3 +358,25 @@ def test_every_example_of_the_simulation_blocks_section_runs() -> None:
     assert len(blocks) == len(headings) == 7
     for code in blocks:
         exec(compile(code, "toolkit.md", "exec"), {"__name__": "toolkit_example"})
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4)), max_size=30),
+        min_size=1,
+        max_size=5,
+    ),
+    st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_interleave_order_is_lexsort(blocks: list[list[tuple[int, int]]], tidy: bool) -> None:
+    """Whatever the rows (blocks sorted the way recorders make them, or not), the order is
+    the two-key stable sort's."""
+    major, minor = [], []
+    for b, rows in enumerate(blocks):
+        if tidy:  # a block's rows by (step, entity), its entities after earlier blocks'
+            rows = sorted(rows)
+        major += [r[0] for r in rows]
+        minor += [r[1] + (10 * b if tidy else 0) for r in rows]
+    a, m = np.array(major, dtype=np.int64), np.array(minor, dtype=np.int64)
+    assert np.array_equal(interleave_order(a, m), np.lexsort((m, a)))

@@ -34,7 +34,7 @@ from leadforge_core.simulate.hazards import (
     competing_exits,
     sigmoid,
 )
-from leadforge_core.simulate.recorder import EventRecorder, merge_blocks
+from leadforge_core.simulate.recorder import EventRecorder, interleave_order, merge_blocks
 from leadforge_core.simulate.runner import Block, StepModel, run_steps
 from leadforge_core.simulate.stages import NEVER, StageMachine
 
@@ -54,6 +54,7 @@ __all__ = [
     "centered_exp",
     "channel_multiplier",
     "competing_exits",
+    "interleave_order",
     "merge_blocks",
     "poisson_counts",
     "recency_decay",

@@ -105,7 +105,32 @@ def merge_blocks(
             np.arange(len(parts), dtype=np.int64), [p["_call"].size for p in parts]
         )
     if interleave_by is not None and len(parts) > 1:
-        order = np.lexsort((out[interleave_by], out["_call"]))
+        order = interleave_order(out["_call"], out[interleave_by])
         out = {c: v[order] for c, v in out.items()}
     out.pop("_call")
     return out
+
+
+def interleave_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """The permutation that sorts rows by ``(major, minor)``, ties kept in their order —
+    ``np.lexsort((minor, major))`` — computed fast for concatenated blocks.
+
+    Blocks of entities, concatenated in block order, each sorted by ``(major, minor)`` (a
+    step or period, then an entity index that grows from block to block), are already in
+    ``minor`` order within each ``major`` value once sorted stably by ``major`` alone: one
+    merge of sorted runs instead of a two-key sort. Any other input is detected and sorted
+    in full, so the answer is the same.
+
+    Args:
+        major: first sort key (for example the call number or period of each row).
+        minor: second sort key (for example the global entity index).
+
+    Returns:
+        Row positions in sorted order.
+    """
+    order = np.argsort(major, kind="stable")
+    a, b = major[order], minor[order]
+    same = a[1:] == a[:-1]
+    if bool(np.all(~same | (b[1:] >= b[:-1]))):
+        return order
+    return np.lexsort((minor, major))

@@ -165,9 +165,7 @@ def _invoice_mrr(view: BundleView) -> Iterator[Finding]:
             f"{wrong} invoices have a status inconsistent with settled_at",
             "tables/invoices.parquet",
         )
-    chain = in_force.with_columns(
-        pl.col("mrr").shift(1).over("customer_id").alias("_prev")
-    )
+    chain = in_force.with_columns(pl.col("mrr").shift(1).over("customer_id").alias("_prev"))
     events = (
         view.table("subscription_events")
         .filter(~pl.col("event_type").str.starts_with("payment"))

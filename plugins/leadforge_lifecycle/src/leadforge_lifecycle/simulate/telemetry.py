@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 
 from leadforge_core.observe import missing_mask
-from leadforge_core.simulate import BlockDraws
+from leadforge_core.simulate import BlockDraws, interleave_order
 
 NPS_EVERY_WEEKS = 13
 
@@ -106,5 +106,5 @@ def merge_periods(parts: list[PeriodRows], starts: list[int]) -> PeriodRows:
         attrs.evolve(p, customer=p.customer + lo) for p, lo in zip(parts, starts, strict=True)
     ]
     rows = _concat(shifted)
-    order = np.lexsort((rows.customer, rows.period))
+    order = interleave_order(rows.period, rows.customer)
     return PeriodRows(**{f.name: getattr(rows, f.name)[order] for f in attrs.fields(PeriodRows)})
