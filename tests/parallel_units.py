@@ -53,3 +53,26 @@ class Walk:
 
     def finish(self, state: dict[str, Any]) -> np.ndarray:
         return state["x"] + state["b"].ids
+
+
+def nap(unit: tuple[int, float]) -> int:
+    """``(index, seconds)``: sleep, then return the index."""
+    index, seconds = unit
+    time.sleep(seconds)
+    return index
+
+
+class Napping:
+    """A ``run_steps`` model whose blocks take ``seconds`` each (picklable)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def start(self, block: Block) -> int:
+        return block.index
+
+    def step(self, state: int, t: int) -> None:
+        time.sleep(self.seconds)
+
+    def finish(self, state: int) -> int:
+        return state

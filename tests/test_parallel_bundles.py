@@ -23,6 +23,7 @@ import pytest
 
 from leadforge_core import Generator
 from leadforge_core.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from leadforge_core.progress import NullProgress
 
 TIMESTAMP = "2026-01-01T00:00:00Z"
 SCHEMES = {
@@ -88,10 +89,33 @@ def bundle_hashes(root: Path) -> dict[str, str]:
     }
 
 
-def generate(scheme: str, mode: str, out: Path, executor: Executor) -> dict[str, str]:
+class Blocks:
+    """A Progress that counts the simulation phase's total and advances."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Any:
+        if name == "simulation":
+            assert unit == "blocks"
+            self.total = total
+            return self
+        return NullProgress().phase(name, total, unit)
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+
+    def end_phase(self, name: str) -> None:
+        return None
+
+
+def generate(
+    scheme: str, mode: str, out: Path, executor: Executor, progress: Any = None
+) -> dict[str, str]:
     recipe, sizes = SCHEMES[scheme]
     gen = Generator.from_recipe(recipe, seed=5, exposure_mode=mode, **sizes)
-    gen.generate(timestamp=TIMESTAMP, executor=executor).save(out)
+    gen.generate(timestamp=TIMESTAMP, executor=executor, progress=progress).save(out)
     return bundle_hashes(out)
 
 
@@ -109,13 +133,16 @@ def test_same_bytes_on_one_two_and_dask_workers(
     one = generate(scheme, mode, tmp_path / "one", serial)
     two = Counting(pool)
     assert generate(scheme, mode, tmp_path / "two", two) == one
+    blocks = Blocks()
     with DaskExecutor(dask_address) as dask:
         assert dask.workers == 2
         counted = Counting(dask)
-        assert generate(scheme, mode, tmp_path / "dask", counted) == one
+        assert generate(scheme, mode, tmp_path / "dask", counted, blocks) == one
     assert len(one) > 10
     # Several blocks ran, on the workers (the serial executor runs in-process, unshipped).
     assert serial.units == 0 and two.units == counted.units >= 3
+    # Each block finished on a Dask worker advanced the simulation phase once.
+    assert blocks.total == blocks.done == counted.units
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))
