@@ -248,3 +248,70 @@ def test_interrupt_stops_every_worker_and_writes_nothing(
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+TESTS = Path(__file__).parent
+# `leadforge generate` whose simulation runs in blocks of 700 leads, and whose worker running
+# block `parallel_units.DIE_IN_BLOCK` (the last of 2,500 leads) is killed half-way through it.
+DYING_BLOCK_CLI = f"""
+import functools, sys
+sys.path.insert(0, {str(TESTS)!r})
+import parallel_units
+from leadforge_core.simulate import runner
+runner._run_block = parallel_units.run_block_or_die
+from leadforge_lead_scoring.simulate import engine
+engine.run = functools.partial(engine.run, block_size=700)
+from leadforge_core.cli.app import main
+sys.argv = ["leadforge", *sys.argv[1:]]
+main()
+"""
+
+
+def test_dask_worker_killed_mid_block_fails_the_run(tmp_path: Path) -> None:
+    """Dask retries a block whose worker died (the scheduler's allowed-failures, 1 here);
+    the block kills every worker that runs it, so Dask gives up and the run fails: one line
+    naming the block and the workers lost, exit 2, nothing at --out."""
+    distributed = pytest.importorskip("distributed")
+    import parallel_units
+
+    out = tmp_path / "out" / "bundle"
+    with distributed.LocalCluster(
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        local_directory=str(tmp_path / "dask"),
+        scheduler_kwargs={"allowed_failures": 1},
+    ) as cluster:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                DYING_BLOCK_CLI,
+                "generate",
+                "-r",
+                SCHEMES["lead_scoring"][0],
+                "--n-leads",
+                "2500",
+                "-q",
+                "--out",
+                str(out),
+                "--dask",
+                cluster.scheduler_address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # The cluster lived on: its restarted workers still take work.
+        with DaskExecutor(cluster.scheduler_address) as ex:
+            assert ex.map(abs, [-1, -2]) == [1, 2]
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    block = parallel_units.DIE_IN_BLOCK
+    assert lines == [
+        "error: a worker process died (killed, or out of memory) while running simulation "
+        f"block {block} (on each of the 2 Dask workers that tried it); the run stopped"
+    ], proc.stderr
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
