@@ -315,3 +315,72 @@ def test_dask_worker_killed_mid_block_fails_the_run(tmp_path: Path) -> None:
         f"block {block} (on each of the 2 Dask workers that tried it); the run stopped"
     ], proc.stderr
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+# `leadforge generate` run as a script, simulating in blocks of 700 leads (so that both
+# workers are started): each spawned worker imports the script as `__mp_main__` and there
+# first marks itself started, then takes 60 s to "start up", before taking any block.
+SLOW_START_CLI = """
+import functools, os, sys, time
+if __name__ == "__mp_main__":
+    open(os.path.join(os.environ["SLOW_START_MARKS"], str(os.getpid())), "w").close()
+    time.sleep(60)
+if __name__ == "__main__":
+    from leadforge_lead_scoring.simulate import engine
+    engine.run = functools.partial(engine.run, block_size=700)
+    from leadforge_core.cli.app import main
+    sys.argv = ["leadforge", *sys.argv[1:]]
+    main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_while_workers_start_up(tmp_path: Path, how: str) -> None:
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM while both pool
+    workers are still starting: exit 130, the one line, no traceback from the workers, every
+    worker gone, nothing at --out."""
+    script = tmp_path / "slow_start.py"
+    script.write_text(SLOW_START_CLI)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    out = tmp_path / "out" / "bundle"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "generate",
+            "-r",
+            SCHEMES["lead_scoring"][0],
+            "--n-leads",
+            "2000",
+            "--workers",
+            "2",
+            "-q",
+            "--out",
+            str(out),
+        ],
+        env={**os.environ, "SLOW_START_MARKS": str(marks)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and len(list(marks.iterdir())) < 2:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in marks.iterdir()]
+    assert len(workers) == 2, "the workers never started"
+    assert all(pid in _children(proc.pid) for pid in workers)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == "error: interrupted; nothing was written", err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
