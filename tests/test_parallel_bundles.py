@@ -281,7 +281,8 @@ def test_dask_worker_killed_mid_block_fails_the_run(tmp_path: Path) -> None:
         threads_per_worker=1,
         dashboard_address=None,
         local_directory=str(tmp_path / "dask"),
-        scheduler_kwargs={"allowed_failures": 1},
+        # (the scheduler's own HTTP routes on a free port: no clash with another cluster)
+        scheduler_kwargs={"allowed_failures": 1, "dashboard_address": ":0"},
     ) as cluster:
         proc = subprocess.run(
             [
