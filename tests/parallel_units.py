@@ -11,6 +11,7 @@ import numpy as np
 
 from leadforge_core.rng import RandomStreams
 from leadforge_core.simulate import Block
+from leadforge_core.simulate.runner import _run_block
 
 
 def draw_block(unit: tuple[int, int, int]) -> np.ndarray:
@@ -53,3 +54,44 @@ class Walk:
 
     def finish(self, state: dict[str, Any]) -> np.ndarray:
         return state["x"] + state["b"].ids
+
+
+#: The block that :func:`run_block_or_die` dies in.
+DIE_IN_BLOCK = 3
+
+
+def run_block_or_die(unit: Any) -> Any:
+    """Stands in for the runner's ``_run_block``: the worker running block
+    :data:`DIE_IN_BLOCK` dies half-way through its steps (SIGKILL, as the out-of-memory
+    killer does); every other block runs as usual."""
+    if unit.block.index != DIE_IN_BLOCK:
+        return _run_block(unit)
+    state = unit.model.start(unit.block)
+    for t in range(unit.n_steps // 2):
+        unit.model.step(state, t)
+    time.sleep(0.5)  # long enough for the scheduler to hear of the blocks finished before
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def nap(unit: tuple[int, float]) -> int:
+    """``(index, seconds)``: sleep, then return the index."""
+    index, seconds = unit
+    time.sleep(seconds)
+    return index
+
+
+class Napping:
+    """A ``run_steps`` model whose blocks take ``seconds`` each (picklable)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def start(self, block: Block) -> int:
+        return block.index
+
+    def step(self, state: int, t: int) -> None:
+        time.sleep(self.seconds)
+
+    def finish(self, state: int) -> int:
+        return state

@@ -6,6 +6,7 @@ import builtins
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,70 @@ def test_script_without_main_guard_is_one_line(tmp_path: Path) -> None:
     )
     assert "a worker process exited before running any block" in res.stdout
     assert '`if __name__ == "__main__":`' in res.stdout
+
+
+class Recorder:
+    """A Progress that records every phase start, advance and end, with the time."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, Any, float]] = []
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Any:
+        self.events.append(("start", name, (total, unit), time.perf_counter()))
+        recorder = self
+
+        class Handle:
+            def advance(self, n: int = 1) -> None:
+                recorder.events.append(("advance", name, n, time.perf_counter()))
+
+        return Handle()
+
+    def end_phase(self, name: str) -> None:
+        self.events.append(("end", name, None, time.perf_counter()))
+
+
+@pytest.mark.parametrize("where", ["serial", "threads", "pool"])
+def test_block_progress_as_blocks_finish(where: str, pool: ProcessExecutor) -> None:
+    """The simulation phase counts blocks, one advance per finished block, and on worker
+    processes each advance arrives when that block's result does, not at the end."""
+    rec = Recorder()
+    blocks, steps = 6, 2
+    kw: dict[str, Any] = {"executor": pool} if where == "pool" else {}
+    start = time.perf_counter()
+    out = run_steps(
+        units.Napping(0.15),
+        blocks * 10,
+        steps,
+        RandomStreams(3),
+        block_size=10,
+        workers=2 if where == "threads" else 1,
+        progress=rec,
+        **kw,
+    )
+    end = time.perf_counter()
+    assert out == list(range(blocks))
+    kinds = [(kind, name) for kind, name, _, _ in rec.events]
+    assert kinds == [("start", "simulation")] + [("advance", "simulation")] * blocks + [
+        ("end", "simulation")
+    ]
+    assert rec.events[0][2] == (blocks, "blocks")
+    assert [n for kind, _, n, _ in rec.events if kind == "advance"] == [1] * blocks
+    # Each block takes 0.3 s and at most two run at once: the first one is counted at least
+    # two blocks' time before the last one finishes.
+    first = next(t for kind, _, _, t in rec.events if kind == "advance")
+    assert end - first >= 0.5, (first - start, end - start)
+
+
+def test_dask_reports_each_block_once() -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        DaskExecutor(cluster.scheduler_address) as ex,
+    ):
+        done: list[int] = []
+        assert ex.map(units.nap, [(i, 0.05) for i in range(7)], on_done=done.append) == list(
+            range(7)
+        )
+        assert sorted(done) == list(range(7))

@@ -23,6 +23,7 @@ import pytest
 
 from leadforge_core import Generator
 from leadforge_core.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from leadforge_core.progress import NullProgress
 
 TIMESTAMP = "2026-01-01T00:00:00Z"
 SCHEMES = {
@@ -88,10 +89,33 @@ def bundle_hashes(root: Path) -> dict[str, str]:
     }
 
 
-def generate(scheme: str, mode: str, out: Path, executor: Executor) -> dict[str, str]:
+class Blocks:
+    """A Progress that counts the simulation phase's total and advances."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def phase(self, name: str, total: int | None = None, unit: str = "") -> Any:
+        if name == "simulation":
+            assert unit == "blocks"
+            self.total = total
+            return self
+        return NullProgress().phase(name, total, unit)
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+
+    def end_phase(self, name: str) -> None:
+        return None
+
+
+def generate(
+    scheme: str, mode: str, out: Path, executor: Executor, progress: Any = None
+) -> dict[str, str]:
     recipe, sizes = SCHEMES[scheme]
     gen = Generator.from_recipe(recipe, seed=5, exposure_mode=mode, **sizes)
-    gen.generate(timestamp=TIMESTAMP, executor=executor).save(out)
+    gen.generate(timestamp=TIMESTAMP, executor=executor, progress=progress).save(out)
     return bundle_hashes(out)
 
 
@@ -109,13 +133,16 @@ def test_same_bytes_on_one_two_and_dask_workers(
     one = generate(scheme, mode, tmp_path / "one", serial)
     two = Counting(pool)
     assert generate(scheme, mode, tmp_path / "two", two) == one
+    blocks = Blocks()
     with DaskExecutor(dask_address) as dask:
         assert dask.workers == 2
         counted = Counting(dask)
-        assert generate(scheme, mode, tmp_path / "dask", counted) == one
+        assert generate(scheme, mode, tmp_path / "dask", counted, blocks) == one
     assert len(one) > 10
     # Several blocks ran, on the workers (the serial executor runs in-process, unshipped).
     assert serial.units == 0 and two.units == counted.units >= 3
+    # Each block finished on a Dask worker advanced the simulation phase once.
+    assert blocks.total == blocks.done == counted.units
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))
@@ -221,3 +248,140 @@ def test_interrupt_stops_every_worker_and_writes_nothing(
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+TESTS = Path(__file__).parent
+# `leadforge generate` whose simulation runs in blocks of 700 leads, and whose worker running
+# block `parallel_units.DIE_IN_BLOCK` (the last of 2,500 leads) is killed half-way through it.
+DYING_BLOCK_CLI = f"""
+import functools, sys
+sys.path.insert(0, {str(TESTS)!r})
+import parallel_units
+from leadforge_core.simulate import runner
+runner._run_block = parallel_units.run_block_or_die
+from leadforge_lead_scoring.simulate import engine
+engine.run = functools.partial(engine.run, block_size=700)
+from leadforge_core.cli.app import main
+sys.argv = ["leadforge", *sys.argv[1:]]
+main()
+"""
+
+
+def test_dask_worker_killed_mid_block_fails_the_run(tmp_path: Path) -> None:
+    """Dask retries a block whose worker died (the scheduler's allowed-failures, 1 here);
+    the block kills every worker that runs it, so Dask gives up and the run fails: one line
+    naming the block and the workers lost, exit 2, nothing at --out."""
+    distributed = pytest.importorskip("distributed")
+    import parallel_units
+
+    out = tmp_path / "out" / "bundle"
+    with distributed.LocalCluster(
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        local_directory=str(tmp_path / "dask"),
+        # (the scheduler's own HTTP routes on a free port: no clash with another cluster)
+        scheduler_kwargs={"allowed_failures": 1, "dashboard_address": ":0"},
+    ) as cluster:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                DYING_BLOCK_CLI,
+                "generate",
+                "-r",
+                SCHEMES["lead_scoring"][0],
+                "--n-leads",
+                "2500",
+                "-q",
+                "--out",
+                str(out),
+                "--dask",
+                cluster.scheduler_address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # The cluster lived on: its restarted workers still take work.
+        with DaskExecutor(cluster.scheduler_address) as ex:
+            assert ex.map(abs, [-1, -2]) == [1, 2]
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    block = parallel_units.DIE_IN_BLOCK
+    assert lines == [
+        "error: a worker process died (killed, or out of memory) while running simulation "
+        f"block {block} (on each of the 2 Dask workers that tried it); the run stopped"
+    ], proc.stderr
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+# `leadforge generate` run as a script, simulating in blocks of 700 leads (so that both
+# workers are started): each spawned worker imports the script as `__mp_main__` and there
+# first marks itself started, then takes 60 s to "start up", before taking any block.
+SLOW_START_CLI = """
+import functools, os, sys, time
+if __name__ == "__mp_main__":
+    open(os.path.join(os.environ["SLOW_START_MARKS"], str(os.getpid())), "w").close()
+    time.sleep(60)
+if __name__ == "__main__":
+    from leadforge_lead_scoring.simulate import engine
+    engine.run = functools.partial(engine.run, block_size=700)
+    from leadforge_core.cli.app import main
+    sys.argv = ["leadforge", *sys.argv[1:]]
+    main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_while_workers_start_up(tmp_path: Path, how: str) -> None:
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM while both pool
+    workers are still starting: exit 130, the one line, no traceback from the workers, every
+    worker gone, nothing at --out."""
+    script = tmp_path / "slow_start.py"
+    script.write_text(SLOW_START_CLI)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    out = tmp_path / "out" / "bundle"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "generate",
+            "-r",
+            SCHEMES["lead_scoring"][0],
+            "--n-leads",
+            "2000",
+            "--workers",
+            "2",
+            "-q",
+            "--out",
+            str(out),
+        ],
+        env={**os.environ, "SLOW_START_MARKS": str(marks)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and len(list(marks.iterdir())) < 2:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in marks.iterdir()]
+    assert len(workers) == 2, "the workers never started"
+    assert all(pid in _children(proc.pid) for pid in workers)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == "error: interrupted; nothing was written", err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []

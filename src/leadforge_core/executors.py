@@ -13,8 +13,10 @@ the output never depends on how many workers there are or which finishes first:
 
 The function and each unit are pickled to the workers: a unit carries what its block needs
 (its index, the seed and the block's slice of the few global facts), never the whole world.
-A worker that dies (killed, out of memory) fails the run with one line naming the unit; an
-interrupt (Ctrl-C, SIGTERM) cancels what is queued and stops every worker.
+A worker that dies (killed, out of memory) fails the run with one line naming the unit (on
+Dask, once the scheduler has given up retrying the unit on other workers: its
+``allowed-failures`` setting); an interrupt (Ctrl-C, SIGTERM) cancels what is queued and
+stops every worker.
 """
 
 from __future__ import annotations
@@ -62,15 +64,22 @@ class ExecutorUnavailable(ConfigError):
     """The requested executor cannot be used (a missing extra, an unreachable scheduler)."""
 
 
-def _lost(what: str, index: int | None, reason: str) -> WorkerLost:
+def _lost(what: str, index: int | None, reason: str, detail: str = "") -> WorkerLost:
     if index is None:  # it died before taking any unit: most often a script without a guard
         return WorkerLost(
             f"a worker process exited before running any {what} (a script that uses worker "
             'processes must start them under `if __name__ == "__main__":`); the run stopped'
         )
     return WorkerLost(
-        f"a worker process died ({reason}) while running {what} {index}; the run stopped"
+        f"a worker process died ({reason}) while running {what} {index}{detail}; the run stopped"
     )
+
+
+def _dask_attempts(exc: BaseException) -> int | None:
+    """How many workers died running the task of a ``KilledWorker`` (its allowed failures
+    plus the last one), or ``None`` when the exception does not say."""
+    allowed = getattr(exc, "allowed_failures", None)
+    return allowed + 1 if isinstance(allowed, int) else None
 
 
 class Executor(abc.ABC):
@@ -403,8 +412,14 @@ class DaskExecutor(Executor):
                 i, _ = pending.pop(fut.key)
                 try:
                     results[i] = fut.result()
-                except distributed.KilledWorker:
-                    raise _lost(what, i, "killed, or out of memory") from None
+                except distributed.KilledWorker as exc:
+                    # Dask gave up on the unit after the scheduler's ``allowed-failures``: it
+                    # was retried on other workers, and each of them died running it.
+                    tries = _dask_attempts(exc)
+                    detail = (
+                        f" (on each of the {tries} Dask workers that tried it)" if tries else ""
+                    )
+                    raise _lost(what, i, "killed, or out of memory", detail) from None
                 if on_done is not None:
                     on_done(i)
                 refill()

@@ -1,4 +1,10 @@
-"""Progress reporting protocol: schemes report phases and steps, the CLI draws them."""
+"""Progress reporting protocol: schemes report phases and steps, the CLI draws them.
+
+A phase counts steps of one unit: the core's step runner counts **blocks** of entities as
+they finish (on this process, on worker processes or on a Dask cluster: the calling process
+sees each block's result arrive and advances the phase then), and the bundle writer counts
+**rows** as each Parquet file or part is written, noting which table they belong to.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,15 @@ from typing import Protocol
 
 from leadforge_core.memory import release_memory
 
-__all__ = ["NullProgress", "Phase", "Progress", "phase"]
+__all__ = ["NullProgress", "Phase", "Progress", "note", "phase"]
 
 
 class Phase(Protocol):
-    """One running phase of a :class:`Progress`: call ``advance`` as steps complete."""
+    """One running phase of a :class:`Progress`: call ``advance`` as steps complete.
+
+    A handle may also have ``note(text)``, a short status shown next to the phase (the table
+    being written); callers use :func:`note`, which skips handles without it.
+    """
 
     def advance(self, n: int = 1) -> None: ...
 
@@ -31,6 +41,20 @@ class Progress(Protocol):
 class _NullPhase:
     def advance(self, n: int = 1) -> None:
         return None
+
+    def note(self, text: str) -> None:
+        return None
+
+
+def note(handle: Phase, text: str) -> None:
+    """Show ``text`` next to a running phase, when the handle supports it (``note(text)``).
+
+    The writer uses it to name the table whose rows were just written; a :class:`Progress`
+    whose handles have no ``note`` simply shows none.
+    """
+    method = getattr(handle, "note", None)
+    if callable(method):
+        method(text)
 
 
 class NullProgress:

@@ -245,15 +245,11 @@ def run_generate(
 
             def check(tmp: Path) -> None:
                 nonlocal report
-                writing.advance()
-                progress.end_phase("writing")
-                handle = progress.phase("validation", total=1, unit="bundle")
+                progress.phase("validation")
                 report = validate_bundle(tmp, host, preload=bundle.frames_by_file())
-                handle.advance()
                 progress.end_phase("validation")
 
-            writing = progress.phase("writing", total=1, unit="bundle")
-            bundle.save(out, force=force, before_publish=check)
+            bundle.save(out, force=force, before_publish=check, progress=progress)
         finally:
             if display is not None:
                 display.__exit__(None, None, None)

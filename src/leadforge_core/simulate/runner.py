@@ -10,7 +10,7 @@ number of threads changes the results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -97,7 +97,8 @@ def run_steps(
         block_size: entities per block.
         workers: threads running blocks (numpy releases the GIL in its array loops).
         order: a permutation of block indices to run them in (results are unchanged).
-        progress: receives a ``phase_name`` phase counting block-steps.
+        progress: receives a ``phase_name`` phase counting blocks, advanced by one as each
+            block finishes (on a worker: as its result reaches this process).
         phase_name: name of the progress phase.
         executor: where blocks run; an out-of-process one (worker processes, Dask) receives
             per block only the block (index, range, seed) and ``model.for_block(block)``.
@@ -112,7 +113,7 @@ def run_steps(
         raise ValueError("order must be a permutation of the block indices")
     results: list[R | None] = [None] * len(spans)
     threads = max(1, min(workers, len(todo)))
-    with phase(progress or NullProgress(), phase_name, len(spans) * n_steps, "steps") as bar:
+    with phase(progress or NullProgress(), phase_name, len(spans), "blocks") as bar:
         if executor is not None and not executor.in_process:
             # Shipped in block order (unit i is block i, as errors name it); results come back
             # in that order whatever the workers' timing.
@@ -121,7 +122,7 @@ def run_steps(
                 _run_block,
                 units,
                 what=f"{phase_name} block",
-                on_done=lambda _: bar.advance(n_steps),
+                on_done=lambda _: bar.advance(),
             )
             results[:] = done
         elif threads == 1:
@@ -129,8 +130,8 @@ def run_steps(
                 state = model.start(spans[i])
                 for t in range(n_steps):
                     model.step(state, t)
-                    bar.advance()
                 results[i] = model.finish(state)
+                bar.advance()
         else:
 
             def one(i: int) -> tuple[int, R]:
@@ -140,9 +141,15 @@ def run_steps(
                 return i, model.finish(state)
 
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                for i, res in pool.map(one, todo):
-                    results[i] = res
-                    bar.advance(n_steps)
+                futures = [pool.submit(one, i) for i in todo]
+                # Counted as each block finishes; a failure is raised in ``todo`` order below.
+                for fut in as_completed(futures):
+                    if fut.exception() is None:
+                        i, res = fut.result()
+                        results[i] = res
+                        bar.advance()
+                for fut in futures:
+                    fut.result()
     return [r for r in results if r is not None]
 
 
