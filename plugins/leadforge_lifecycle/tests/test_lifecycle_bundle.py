@@ -141,7 +141,7 @@ def test_motif_flag_and_difficulty_change_the_simulation(tmp_path) -> None:
     ma = json.loads((a / "metadata" / "mechanism_summary.json").read_text())
     mb = json.loads((b / "metadata" / "mechanism_summary.json").read_text())
     assert ma["motif_family"] == mb["motif_family"] == "payment_fragile"
-    assert ma["rates"]["payment_failure"] == pytest.approx(0.015 * 2.0)
+    assert ma["rates"]["payment_failure"] == pytest.approx(0.035 * 1.3)
     assert mb["rates"]["weekly_churn"] > ma["rates"]["weekly_churn"]
     churn = [
         pl.read_parquet(x / "tables" / "subscriptions.parquet")["churn_at"].is_not_null().mean()

@@ -41,7 +41,7 @@ RATE_MULTIPLIERS: dict[Motif, dict[str, float]] = {
     Motif.PRODUCT_LED_RETENTION: {"weekly_churn": 0.9, "weekly_expansion": 1.1},
     Motif.RELATIONSHIP_LED_RETENTION: {"renewal_churn": 1.1},
     Motif.EXPANSION_LED_GROWTH: {"weekly_expansion": 1.6, "expansion_jump": 1.25},
-    Motif.PAYMENT_FRAGILE: {"payment_failure": 2.0, "weekly_recovery": 0.8},
+    Motif.PAYMENT_FRAGILE: {"payment_failure": 1.3},
     Motif.CHURNER_DOMINATED: {
         "weekly_churn": 1.4,
         "renewal_churn": 1.3,
