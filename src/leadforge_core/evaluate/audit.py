@@ -16,16 +16,36 @@ QUANTILES = (0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99)
 MAX_VALUES = 200
 
 
-def _rules_of(frame: pl.DataFrame, col: str, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def _rule_counts(frame: pl.DataFrame, col: str, positive: np.ndarray) -> list[tuple[str, int, int]]:
+    """Every candidate rule on ``col`` as ``(text, rows it selects, positive rows it selects)``.
+
+    Counts come from one grouped pass (categoricals, booleans) or one sort with binary search
+    at the quantiles (numbers, times), never from a mask per rule.
+    """
     s = frame[col]
+    pos = np.asarray(positive, dtype=bool)
     if s.dtype == pl.Boolean or is_categorical(s.dtype):
         text = s.cast(pl.String)
-        values = (
-            text.drop_nulls().value_counts(sort=True).sort(["count", col], descending=[True, False])
-        )[col].to_list()[:MAX_VALUES]
-        rules = [(f"{col} == {v!r}", (text == v).fill_null(False).to_numpy()) for v in values]
-        if text.null_count():
-            rules.append((f"{col} is missing", text.is_null().to_numpy()))
+        table = pl.DataFrame([text.alias("value"), pl.Series("positive", pos)])
+        counts = (
+            table.drop_nulls("value")
+            .group_by("value")
+            .agg(pl.len().alias("rows"), pl.col("positive").cast(pl.Int64).sum().alias("tp"))
+            .sort(["rows", "value"], descending=[True, False])
+            .head(MAX_VALUES)
+        )
+        rules = [
+            (f"{col} == {v!r}", int(n), int(tp))
+            for v, n, tp in zip(
+                counts["value"].to_list(),
+                counts["rows"].to_list(),
+                counts["tp"].to_list(),
+                strict=True,
+            )
+        ]
+        missing = text.is_null().to_numpy()
+        if missing.any():
+            rules.append((f"{col} is missing", int(missing.sum()), int(pos[missing].sum())))
         return rules
     if not (s.dtype.is_numeric() or s.dtype.is_temporal()):
         return []
@@ -34,14 +54,21 @@ def _rules_of(frame: pl.DataFrame, col: str, y: np.ndarray) -> list[tuple[str, n
     present = ~np.isnan(arr)
     if not present.any():
         return []
-    qs = sorted({float(q) for q in np.quantile(arr[present], QUANTILES)})
-    out: list[tuple[str, np.ndarray]] = []
-    with np.errstate(invalid="ignore"):
-        for q in qs:
-            out.append((f"{col} >= {q:g}", present & (arr >= q)))
-            out.append((f"{col} <= {q:g}", present & (arr <= q)))
+    values = arr[present]
+    qs = sorted({float(q) for q in np.quantile(values, QUANTILES)})
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    # cum[i]: positives among the i smallest present values.
+    cum = np.concatenate(([0], np.cumsum(pos[present][order], dtype=np.int64)))
+    n, total = ordered.size, int(cum[-1])
+    out: list[tuple[str, int, int]] = []
+    for q in qs:
+        lo = int(np.searchsorted(ordered, q, side="left"))  # first value >= q
+        hi = int(np.searchsorted(ordered, q, side="right"))  # values <= q
+        out.append((f"{col} >= {q:g}", n - lo, total - int(cum[lo])))
+        out.append((f"{col} <= {q:g}", hi, int(cum[hi])))
     if not present.all():
-        out.append((f"{col} is missing", ~present))
+        out.append((f"{col} is missing", int((~present).sum()), int(pos[~present].sum())))
     return out
 
 
@@ -57,11 +84,9 @@ def best_rule(
     base = n_pos / max(1, positive.size)
     best: tuple[float, float, str, int] | None = None
     for col in columns:
-        for text, mask in _rules_of(frame, col, positive):
-            hit = int(mask.sum())
+        for text, hit, tp in _rule_counts(frame, col, positive):
             if hit == 0:
                 continue
-            tp = int((mask & positive).sum())
             recall = tp / n_pos
             if recall < MIN_RECALL:
                 continue
@@ -88,17 +113,17 @@ def best_rule(
 def group_overlap(splits: dict[str, pl.DataFrame], key: str) -> dict[str, Any]:
     """How many test groups (``key`` values) also appear in train or valid, and the share of
     test rows that belong to them."""
-    fit = pl.concat([splits["train"].select(key), splits["valid"].select(key)])
-    seen = set(fit[key].drop_nulls().to_list())
+    seen = pl.concat([splits["train"][key], splits["valid"][key]]).drop_nulls().unique()
     test = splits["test"][key]
-    groups = set(test.drop_nulls().to_list())
-    shared = groups & seen
-    rows = int(test.is_in(list(shared)).sum()) if shared else 0
+    groups = test.drop_nulls().unique()
+    n_groups = groups.len()
+    shared = int(groups.is_in(seen).sum()) if n_groups else 0
+    rows = int(test.is_in(seen).fill_null(False).sum()) if shared else 0
     return {
         "key": key,
-        "test_groups": len(groups),
-        "shared_groups": len(shared),
-        "shared_group_share": len(shared) / len(groups) if groups else 0.0,
+        "test_groups": n_groups,
+        "shared_groups": shared,
+        "shared_group_share": shared / n_groups if n_groups else 0.0,
         "test_row_share": rows / splits["test"].height if splits["test"].height else 0.0,
     }
 
