@@ -55,18 +55,20 @@ def _rule_counts(frame: pl.DataFrame, col: str, positive: np.ndarray) -> list[tu
     if not present.any():
         return []
     values = arr[present]
+    # Quantiles of the values in row order: with -0.0 and 0.0 both present, which one a
+    # quantile returns depends on the order.
     qs = sorted({float(q) for q in np.quantile(values, QUANTILES)})
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    # cum[i]: positives among the i smallest present values.
-    cum = np.concatenate(([0], np.cumsum(pos[present][order], dtype=np.int64)))
-    n, total = ordered.size, int(cum[-1])
+    ordered = np.sort(values)
+    on_positive = np.sort(arr[present & pos])
+    n, total = ordered.size, on_positive.size
     out: list[tuple[str, int, int]] = []
     for q in qs:
-        lo = int(np.searchsorted(ordered, q, side="left"))  # first value >= q
-        hi = int(np.searchsorted(ordered, q, side="right"))  # values <= q
-        out.append((f"{col} >= {q:g}", n - lo, total - int(cum[lo])))
-        out.append((f"{col} <= {q:g}", hi, int(cum[hi])))
+        # Rows with value < q and <= q, among all present rows and among the positive ones.
+        below, upto = np.searchsorted(ordered, q, side="left"), np.searchsorted(ordered, q, "right")
+        pos_below = np.searchsorted(on_positive, q, side="left")
+        pos_upto = np.searchsorted(on_positive, q, side="right")
+        out.append((f"{col} >= {q:g}", n - int(below), total - int(pos_below)))
+        out.append((f"{col} <= {q:g}", int(upto), int(pos_upto)))
     if not present.all():
         out.append((f"{col} is missing", int((~present).sum()), int(pos[~present].sum())))
     return out
@@ -117,8 +119,8 @@ def group_overlap(splits: dict[str, pl.DataFrame], key: str) -> dict[str, Any]:
     test = splits["test"][key]
     groups = test.drop_nulls().unique()
     n_groups = groups.len()
-    shared = int(groups.is_in(seen).sum()) if n_groups else 0
-    rows = int(test.is_in(seen).fill_null(False).sum()) if shared else 0
+    shared = int(groups.is_in(seen.implode()).sum()) if n_groups else 0
+    rows = int(test.is_in(seen.implode()).fill_null(False).sum()) if shared else 0
     return {
         "key": key,
         "test_groups": n_groups,
