@@ -149,8 +149,9 @@ def evaluate_task(
     if traps:
         variants["with_traps"] = clean + traps
     results: dict[str, dict[str, Any]] = {}
+    encoded: models.EncodedColumns = {}  # each column encoded once for every design
     for variant, features in variants.items():
-        d = models.design(fit, test, features)
+        d = models.design(fit, test, features, encoded)
         preds = models.fit_predict(d, y_fit, task_type)
         results[variant] = {
             name: score(task_type, y_test, pred, extras) for name, pred in preds.items()
@@ -209,7 +210,7 @@ def evaluate_task(
     else:
         # The oracle sees what students see (the task features without traps) plus the truth:
         # truth alone can miss the scale of a value target (current MRR is a feature).
-        d = models.design(fit, test, clean + truth)
+        d = models.design(fit, test, clean + truth, encoded)
         pred = models.fit_oracle(d, y_fit, task_type)
         ceiling = score(task_type, y_test, pred, [])
         gaps = {
