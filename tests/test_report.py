@@ -6,6 +6,7 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -364,6 +365,32 @@ def test_evaluation_section_states_the_fitting_rows(
     _fake_evaluate(monkeypatch, evaluate_bundle)
     build_report(toy_bundle, toy_host, max_fit_rows=0)
     assert seen == [0]
+
+
+def test_evaluation_runs_beside_the_aggregation(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluation runs on its own thread while the other sections aggregate; the page is
+    the same on every run and a failure still becomes a note."""
+    threads: list[str] = []
+
+    def evaluate_bundle(path: Path) -> dict[str, object]:
+        threads.append(threading.current_thread().name)
+        return {"t": {"m": {"auc": 0.7}}}
+
+    _fake_evaluate(monkeypatch, evaluate_bundle)
+    a = write_report(toy_bundle, tmp_path / "a.html", host=toy_host)
+    b = write_report(toy_bundle, tmp_path / "b.html", host=toy_host)
+    assert a.path.read_bytes() == b.path.read_bytes()
+    assert len(threads) == 2 and threading.main_thread().name not in threads
+    report = build_report(toy_bundle, toy_host)
+    assert [s.key for s in report.sections].count("evaluation") == 1
+
+    def broken(path: Path) -> None:
+        raise RuntimeError("no")
+
+    _fake_evaluate(monkeypatch, broken)
+    assert "evaluation failed: RuntimeError: no" in build_report(toy_bundle, toy_host).notes
 
 
 def test_evaluation_needs_scikit_learn(
