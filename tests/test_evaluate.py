@@ -20,7 +20,8 @@ from leadforge_core.cli.app import run
 from leadforge_core.errors import RecipeError
 from leadforge_core.evaluate import SCHEMA_VERSION, ExtraMetric, evaluate_bundle
 from leadforge_core.evaluate import metrics as M
-from leadforge_core.evaluate.audit import best_rule, time_order
+from leadforge_core.evaluate.audit import _rule_counts, best_rule, time_order
+from leadforge_core.evaluate.sample import DEFAULT_MAX_FIT_ROWS, fit_sample
 from leadforge_core.plugins import PluginHost, PluginRecord
 
 SCHEMES = {
@@ -38,6 +39,16 @@ REGRESSION_KEYS = {
     "rmse",
     "calibration",
     "extra",
+}
+
+SAMPLING_KEYS = {
+    "sampled",
+    "fit_rows",
+    "available_fit_rows",
+    "max_fit_rows",
+    "method",
+    "test_rows",
+    "audit_rows",
 }
 
 
@@ -78,7 +89,8 @@ def _report(path: Path) -> dict[str, Any]:
 
 def _check_schema(report: dict[str, Any], task_names: list[str]) -> None:
     assert report["schema_version"] == SCHEMA_VERSION
-    assert set(report) == {"schema_version", "bundle", "tasks", "verdict"}
+    assert set(report) == {"schema_version", "bundle", "settings", "tasks", "verdict"}
+    assert set(report["settings"]) == {"max_fit_rows"}
     assert set(report["bundle"]) == {
         "path",
         "scheme",
@@ -97,11 +109,20 @@ def _check_schema(report: dict[str, Any], task_names: list[str]) -> None:
             "primary",
             "features",
             "target_summary",
+            "sampling",
             "models",
             "leakage_audit",
             "oracle",
             "verdict",
         }
+        sampling = task["sampling"]
+        assert set(sampling) == SAMPLING_KEYS
+        rows = task["target_summary"]["rows"]
+        assert sampling["available_fit_rows"] == rows["train"] + rows["valid"]
+        assert sampling["test_rows"] == rows["test"]
+        assert sampling["audit_rows"] == sum(rows.values())
+        assert sampling["max_fit_rows"] == report["settings"]["max_fit_rows"]
+        assert sampling["sampled"] == (sampling["fit_rows"] < sampling["available_fit_rows"])
         keys = BINARY_KEYS if task["task_type"] == "binary" else REGRESSION_KEYS
         expected_models = {"dummy", "linear", "hgb"} | (
             {"two_part"} if task["task_type"] == "regression" else set()
@@ -473,3 +494,120 @@ def test_binary_metrics_and_rules() -> None:
         {"train": frame.head(2), "valid": frame.slice(2, 2), "test": frame.tail(2)}, "n"
     )
     assert order["ordered"] and not order["single_time"]
+
+
+def test_rule_counts_match_a_mask_per_rule() -> None:
+    """The grouped / sorted rule counts equal counting each rule's mask row by row, for
+    categoricals (more levels than kept, missing), booleans, integers with missing values,
+    floats with -0.0 and 0.0, and times."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pl.DataFrame(
+        {
+            "cat": pl.Series(rng.choice([f"v{i}" for i in range(260)] + [None], n).tolist()),
+            "flag": pl.Series(rng.random(n) < 0.3),
+            "count": pl.Series(rng.integers(0, 9, n)).scatter(
+                np.flatnonzero(rng.random(n) < 0.1), None
+            ),
+            "amount": pl.Series(np.round(rng.normal(size=n), 0)),
+            "when": pl.Series(rng.integers(0, 10**6, n)).cast(pl.Datetime("us")),
+        }
+    )
+    positive = rng.random(n) < 0.25
+    for col in frame.columns:
+        rules = _rule_counts(frame, col, positive)
+        assert rules, col
+        s = frame[col]
+        if s.dtype in (pl.String, pl.Boolean):
+            text = s.cast(pl.String)
+            masks = {
+                f"{col} == {v!r}": (text == v).fill_null(False).to_numpy()
+                for v in text.drop_nulls().unique().to_list()
+            }
+            masks[f"{col} is missing"] = text.is_null().to_numpy()
+        else:
+            arr = s.cast(pl.Int64).cast(pl.Float64) if s.dtype.is_temporal() else s
+            arr = arr.cast(pl.Float64).fill_null(np.nan).to_numpy()
+            present = ~np.isnan(arr)
+            masks = {f"{col} is missing": ~present}
+            for q in np.quantile(arr[present], [0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99]):
+                masks[f"{col} >= {q:g}"] = present & (arr >= q)
+                masks[f"{col} <= {q:g}"] = present & (arr <= q)
+        for text_, hit, tp in rules:
+            mask = masks[text_]
+            assert (hit, tp) == (int(mask.sum()), int((mask & positive).sum())), text_
+    assert sum(1 for r in _rule_counts(frame, "cat", positive) if "==" in r[0]) == 200
+
+
+def test_fit_sample_is_stratified_fixed_and_named_by_task() -> None:
+    y = (np.arange(10_000) % 5 == 0).astype(np.float64)  # prevalence 0.2
+    everything = fit_sample(y, "binary", 0, seed=7, task="t")
+    assert everything.rows is None and everything.fit_rows == 10_000
+    assert fit_sample(y, "binary", None, 7, "t").rows is None
+    assert fit_sample(y, "binary", 10_000, 7, "t").rows is None  # not above the limit
+    s = fit_sample(y, "binary", 999, seed=7, task="t")
+    assert s.sampled and s.fit_rows == 999 and s.available == 10_000
+    assert s.rows is not None
+    assert np.all(np.diff(s.rows) > 0)  # sorted, no repeats
+    assert abs(int(y[s.rows].sum()) - 0.2 * 999) <= 1  # class shares kept
+    again = fit_sample(y, "binary", 999, seed=7, task="t").rows
+    assert again is not None and np.array_equal(s.rows, again)
+    other_task = fit_sample(y, "binary", 999, seed=7, task="u").rows
+    other_seed = fit_sample(y, "binary", 999, seed=8, task="t").rows
+    assert other_task is not None and not np.array_equal(s.rows, other_task)
+    assert other_seed is not None and not np.array_equal(s.rows, other_seed)
+    value = np.where(np.arange(1000) % 4 == 0, 0.0, 5.0)  # regression: a quarter are zero
+    r = fit_sample(value, "regression", 100, seed=1, task="ltv")
+    assert r.rows is not None and int((value[r.rows] == 0).sum()) == 25
+    with pytest.raises(ValueError, match="max_fit_rows"):
+        fit_sample(y, "binary", -1, 7, "t")
+
+
+def test_large_tasks_fit_on_a_stated_fixed_sample(
+    bundles: dict[tuple[str, str], Path], capsys
+) -> None:
+    """Above max_fit_rows every model fits on the same fixed sample, said in the JSON and
+    the text; scores stay on the whole test split; at or above the task's size nothing
+    changes."""
+    path = _bundle(bundles, "lead_scoring", "research_instructor")
+    full = _report(path)
+    task = full["tasks"]["converted_within_90_days"]
+    assert full["settings"] == {"max_fit_rows": DEFAULT_MAX_FIT_ROWS}
+    available = task["sampling"]["available_fit_rows"]
+    assert not task["sampling"]["sampled"] and task["sampling"]["fit_rows"] == available
+    assert evaluate_bundle(path, max_fit_rows=available) == {
+        **full,
+        "settings": {"max_fit_rows": available},
+        "tasks": {
+            name: {**t, "sampling": {**t["sampling"], "max_fit_rows": available}}
+            for name, t in full["tasks"].items()
+        },
+    }
+    unlimited = evaluate_bundle(path, max_fit_rows=0)
+    assert unlimited["settings"] == {"max_fit_rows": None}
+    assert unlimited["tasks"]["converted_within_90_days"]["models"] == task["models"]
+
+    limit = available // 3
+    small = evaluate_bundle(path, max_fit_rows=limit)
+    _check_schema(small, list(full["tasks"]))
+    st = small["tasks"]["converted_within_90_days"]
+    assert st["sampling"]["sampled"] and st["sampling"]["fit_rows"] == limit
+    assert st["sampling"]["test_rows"] == task["sampling"]["test_rows"]
+    assert "evaluate.fit_sample.converted_within_90_days" in st["sampling"]["method"]
+    assert st["models"] != task["models"]  # fitted on fewer rows
+    assert all(r["rows"] for m in st["models"]["without_traps"].values() for r in m["calibration"])
+    assert st["oracle"]["available"]  # the oracle is fitted on the same sample
+    assert st["leakage_audit"]["best_rule"] == task["leakage_audit"]["best_rule"]  # all rows
+    assert st["target_summary"] == task["target_summary"]
+    assert evaluate_bundle(path, max_fit_rows=limit) == small  # deterministic
+
+    assert run(["evaluate", str(path), "--json", "--max-fit-rows", str(limit)]) == 0
+    assert json.loads(capsys.readouterr().out) == small
+    assert run(["evaluate", str(path), "--max-fit-rows", str(limit)]) == 0
+    text = capsys.readouterr().out
+    assert f"fitted on a sample of {limit:,} of the {available:,} train + valid rows" in text
+    assert run(["evaluate", str(path)]) == 0
+    assert f"fitted on all {available:,} train + valid rows" in capsys.readouterr().out
+    assert run(["evaluate", str(path), "--max-fit-rows", "-5"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-fit-rows" in err and "Traceback" not in err

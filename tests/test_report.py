@@ -6,6 +6,7 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -330,6 +331,66 @@ def test_evaluation_section_from_leadforge_evaluate(toy_host: PluginHost, toy_bu
     assert {s.name for s in chart.series} <= {"without traps", "with traps"}
     assert all(0.0 <= v <= 1.0 for s in chart.series for v in s.values if v == v)
     assert any(isinstance(b, DataTable) for b in section.blocks)
+
+
+def test_evaluation_section_states_the_fitting_rows(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The section says which rows the baselines were fitted on; a limit given to the report
+    reaches evaluate (a fixed sample above it) and is stated on the page."""
+    pytest.importorskip("leadforge_core.evaluate")
+    pytest.importorskip("sklearn")
+
+    def notes(report: object) -> str:
+        section = next(s for s in report.sections if s.key == "evaluation")  # type: ignore[attr-defined]
+        return " ".join(b.text for b in section.blocks if isinstance(b, Note))
+
+    full = notes(build_report(toy_bundle, toy_host))
+    assert re.search(r"reorders_within_60_days: fitted on all [\d,]+ train \+ valid rows", full)
+    sampled = notes(build_report(toy_bundle, toy_host, max_fit_rows=100))
+    assert "fitted on a fixed sample of 100 of the " in sampled
+    assert "--max-fit-rows 0 fits on every row" in sampled
+    result = write_report(toy_bundle, tmp_path / "r.html", host=toy_host, max_fit_rows=100)
+    assert "fitted on a fixed sample of 100 of the " in result.path.read_text()
+    cli = tmp_path / "cli.html"
+    assert run(["report", str(toy_bundle), "-o", str(cli), "--max-fit-rows", "100"]) == 0
+    assert "fitted on a fixed sample of 100 of the " in cli.read_text()
+
+    seen: list[object] = []
+
+    def evaluate_bundle(path: Path, max_fit_rows: int | None = 7) -> dict[str, object]:
+        seen.append(max_fit_rows)
+        return {"t": {"m": {"auc": 0.7}}}
+
+    _fake_evaluate(monkeypatch, evaluate_bundle)
+    build_report(toy_bundle, toy_host, max_fit_rows=0)
+    assert seen == [0]
+
+
+def test_evaluation_runs_beside_the_aggregation(
+    toy_host: PluginHost, toy_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluation runs on its own thread while the other sections aggregate; the page is
+    the same on every run and a failure still becomes a note."""
+    threads: list[str] = []
+
+    def evaluate_bundle(path: Path) -> dict[str, object]:
+        threads.append(threading.current_thread().name)
+        return {"t": {"m": {"auc": 0.7}}}
+
+    _fake_evaluate(monkeypatch, evaluate_bundle)
+    a = write_report(toy_bundle, tmp_path / "a.html", host=toy_host)
+    b = write_report(toy_bundle, tmp_path / "b.html", host=toy_host)
+    assert a.path.read_bytes() == b.path.read_bytes()
+    assert len(threads) == 2 and threading.main_thread().name not in threads
+    report = build_report(toy_bundle, toy_host)
+    assert [s.key for s in report.sections].count("evaluation") == 1
+
+    def broken(path: Path) -> None:
+        raise RuntimeError("no")
+
+    _fake_evaluate(monkeypatch, broken)
+    assert "evaluation failed: RuntimeError: no" in build_report(toy_bundle, toy_host).notes
 
 
 def test_evaluation_needs_scikit_learn(

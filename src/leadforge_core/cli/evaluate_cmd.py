@@ -12,6 +12,7 @@ import typer
 
 from leadforge_core.cli.output import emit_json, out
 from leadforge_core.errors import BundleIOError
+from leadforge_core.evaluate.sample import DEFAULT_MAX_FIT_ROWS
 
 BundleArg = Annotated[Path, typer.Argument(help="Bundle folder written by `leadforge generate`.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
@@ -21,6 +22,18 @@ OutOpt = Annotated[
         "--out",
         help="Also write evaluation.json and evaluation.md into this folder (created if "
         "missing; existing files of those names are replaced). Default: write nothing.",
+    ),
+]
+
+MaxFitRowsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-fit-rows",
+        min=0,
+        metavar="N",
+        help="Fit each task's models on at most N train + valid rows: a larger task is fitted "
+        "on a fixed sample of N rows, stratified by target and seeded from the bundle's seed "
+        "and the task name (scores still use the whole test split). 0 fits on every row.",
     ),
 ]
 
@@ -46,7 +59,12 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def evaluate_cmd(bundle: BundleArg, json_: JsonFlag = False, out_dir: OutOpt = None) -> None:
+def evaluate_cmd(
+    bundle: BundleArg,
+    json_: JsonFlag = False,
+    out_dir: OutOpt = None,
+    max_fit_rows: MaxFitRowsOpt = DEFAULT_MAX_FIT_ROWS,
+) -> None:
     """Measure how hard a bundle is: baselines per task (with and without the leakage traps),
     a leakage audit, the oracle ceiling (instructor bundles with per-row truth) and a verdict
     against the recipe's difficulty bands. Needs the `evaluate` extra (scikit-learn)."""
@@ -55,7 +73,7 @@ def evaluate_cmd(bundle: BundleArg, json_: JsonFlag = False, out_dir: OutOpt = N
 
     if out_dir is not None:
         _check_writable(out_dir)
-    report = evaluate_bundle(bundle)
+    report = evaluate_bundle(bundle, max_fit_rows=max_fit_rows)
     if out_dir is not None:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

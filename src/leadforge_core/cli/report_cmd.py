@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from leadforge_core.cli.evaluate_cmd import MaxFitRowsOpt
 from leadforge_core.cli.output import emit_json, out
+from leadforge_core.evaluate.sample import DEFAULT_MAX_FIT_ROWS
 from leadforge_core.report.build import write_report
 
 
@@ -23,10 +25,13 @@ def report_cmd(
         typer.Option("--no-evaluate", help="Leave out baseline scores even when available."),
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    max_fit_rows: MaxFitRowsOpt = DEFAULT_MAX_FIT_ROWS,
 ) -> None:
     """Write one self-contained HTML page (funnel, cohorts, targets, features, and for
     instructor bundles the hidden graph) that opens offline and prints cleanly."""
-    result = write_report(bundle, output, force=force, evaluate=not no_evaluate)
+    result = write_report(
+        bundle, output, force=force, evaluate=not no_evaluate, max_fit_rows=max_fit_rows
+    )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if json_:

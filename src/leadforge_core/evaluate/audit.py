@@ -16,16 +16,36 @@ QUANTILES = (0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99)
 MAX_VALUES = 200
 
 
-def _rules_of(frame: pl.DataFrame, col: str, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def _rule_counts(frame: pl.DataFrame, col: str, positive: np.ndarray) -> list[tuple[str, int, int]]:
+    """Every candidate rule on ``col`` as ``(text, rows it selects, positive rows it selects)``.
+
+    Counts come from one grouped pass (categoricals, booleans) or one sort with binary search
+    at the quantiles (numbers, times), never from a mask per rule.
+    """
     s = frame[col]
+    pos = np.asarray(positive, dtype=bool)
     if s.dtype == pl.Boolean or is_categorical(s.dtype):
         text = s.cast(pl.String)
-        values = (
-            text.drop_nulls().value_counts(sort=True).sort(["count", col], descending=[True, False])
-        )[col].to_list()[:MAX_VALUES]
-        rules = [(f"{col} == {v!r}", (text == v).fill_null(False).to_numpy()) for v in values]
-        if text.null_count():
-            rules.append((f"{col} is missing", text.is_null().to_numpy()))
+        table = pl.DataFrame([text.alias("value"), pl.Series("positive", pos)])
+        counts = (
+            table.drop_nulls("value")
+            .group_by("value")
+            .agg(pl.len().alias("rows"), pl.col("positive").cast(pl.Int64).sum().alias("tp"))
+            .sort(["rows", "value"], descending=[True, False])
+            .head(MAX_VALUES)
+        )
+        rules = [
+            (f"{col} == {v!r}", int(n), int(tp))
+            for v, n, tp in zip(
+                counts["value"].to_list(),
+                counts["rows"].to_list(),
+                counts["tp"].to_list(),
+                strict=True,
+            )
+        ]
+        missing = text.is_null().to_numpy()
+        if missing.any():
+            rules.append((f"{col} is missing", int(missing.sum()), int(pos[missing].sum())))
         return rules
     if not (s.dtype.is_numeric() or s.dtype.is_temporal()):
         return []
@@ -34,14 +54,23 @@ def _rules_of(frame: pl.DataFrame, col: str, y: np.ndarray) -> list[tuple[str, n
     present = ~np.isnan(arr)
     if not present.any():
         return []
-    qs = sorted({float(q) for q in np.quantile(arr[present], QUANTILES)})
-    out: list[tuple[str, np.ndarray]] = []
-    with np.errstate(invalid="ignore"):
-        for q in qs:
-            out.append((f"{col} >= {q:g}", present & (arr >= q)))
-            out.append((f"{col} <= {q:g}", present & (arr <= q)))
+    values = arr[present]
+    # Quantiles of the values in row order: with -0.0 and 0.0 both present, which one a
+    # quantile returns depends on the order.
+    qs = sorted({float(q) for q in np.quantile(values, QUANTILES)})
+    ordered = np.sort(values)
+    on_positive = np.sort(arr[present & pos])
+    n, total = ordered.size, on_positive.size
+    out: list[tuple[str, int, int]] = []
+    for q in qs:
+        # Rows with value < q and <= q, among all present rows and among the positive ones.
+        below, upto = np.searchsorted(ordered, q, side="left"), np.searchsorted(ordered, q, "right")
+        pos_below = np.searchsorted(on_positive, q, side="left")
+        pos_upto = np.searchsorted(on_positive, q, side="right")
+        out.append((f"{col} >= {q:g}", n - int(below), total - int(pos_below)))
+        out.append((f"{col} <= {q:g}", int(upto), int(pos_upto)))
     if not present.all():
-        out.append((f"{col} is missing", ~present))
+        out.append((f"{col} is missing", int((~present).sum()), int(pos[~present].sum())))
     return out
 
 
@@ -57,11 +86,9 @@ def best_rule(
     base = n_pos / max(1, positive.size)
     best: tuple[float, float, str, int] | None = None
     for col in columns:
-        for text, mask in _rules_of(frame, col, positive):
-            hit = int(mask.sum())
+        for text, hit, tp in _rule_counts(frame, col, positive):
             if hit == 0:
                 continue
-            tp = int((mask & positive).sum())
             recall = tp / n_pos
             if recall < MIN_RECALL:
                 continue
@@ -88,17 +115,17 @@ def best_rule(
 def group_overlap(splits: dict[str, pl.DataFrame], key: str) -> dict[str, Any]:
     """How many test groups (``key`` values) also appear in train or valid, and the share of
     test rows that belong to them."""
-    fit = pl.concat([splits["train"].select(key), splits["valid"].select(key)])
-    seen = set(fit[key].drop_nulls().to_list())
+    seen = pl.concat([splits["train"][key], splits["valid"][key]]).drop_nulls().unique()
     test = splits["test"][key]
-    groups = set(test.drop_nulls().to_list())
-    shared = groups & seen
-    rows = int(test.is_in(list(shared)).sum()) if shared else 0
+    groups = test.drop_nulls().unique()
+    n_groups = groups.len()
+    shared = int(groups.is_in(seen.implode()).sum()) if n_groups else 0
+    rows = int(test.is_in(seen.implode()).fill_null(False).sum()) if shared else 0
     return {
         "key": key,
-        "test_groups": len(groups),
-        "shared_groups": len(shared),
-        "shared_group_share": len(shared) / len(groups) if groups else 0.0,
+        "test_groups": n_groups,
+        "shared_groups": shared,
+        "shared_group_share": shared / n_groups if n_groups else 0.0,
         "test_row_share": rows / splits["test"].height if splits["test"].height else 0.0,
     }
 

@@ -47,57 +47,76 @@ class Design:
     test_x: Array
 
 
-def design(fit: pl.DataFrame, test: pl.DataFrame, features: list[str]) -> Design:
+#: Encoded columns of one task, ``name -> (fitting rows, test rows)``, shared by its designs.
+EncodedColumns = dict[str, tuple[Array, Array]]
+
+
+def _encode(fit: pl.DataFrame, test: pl.DataFrame, col: str) -> tuple[Array, Array]:
+    """One column of the fitting and test rows as floats (categoricals as codes)."""
+    if not is_categorical(fit.schema[col]):
+        return (
+            fit[col].cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64),
+            test[col].cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64),
+        )
+    counts = (
+        fit.select(pl.col(col).cast(pl.String))
+        .drop_nulls()
+        .group_by(col)
+        .len()
+        .sort(["len", col], descending=[True, False])
+    )
+    levels = counts[col].to_list()
+    keep = levels[:MAX_LEVELS]
+    mapping = {v: float(i) for i, v in enumerate(keep)}
+    other = float(len(keep)) if len(levels) > len(keep) else None
+    coded: list[Array] = []
+    for frame in (fit, test):
+        values = frame[col].cast(pl.String)
+        codes = values.replace_strict(mapping, default=None, return_dtype=pl.Float64)
+        if other is not None:
+            codes = (
+                pl.select(
+                    pl.when(values.is_not_null() & codes.is_null())
+                    .then(pl.lit(other))
+                    .otherwise(codes)
+                )
+                .to_series()
+                .cast(pl.Float64)
+            )
+        coded.append(codes.fill_null(np.nan).to_numpy().astype(np.float64))
+    return coded[0], coded[1]
+
+
+def design(
+    fit: pl.DataFrame,
+    test: pl.DataFrame,
+    features: list[str],
+    cache: EncodedColumns | None = None,
+) -> Design:
     """Encode ``features`` of the fitting rows and the test rows into one shared layout.
 
     Category codes come from the fitting rows only (the most frequent ``MAX_LEVELS`` levels,
     by count then value; rarer levels share one code), so nothing about the test split leaks
-    into the encoding.
+    into the encoding. A column is encoded once per ``cache``: pass the same dict to every
+    design of one task (same ``fit`` and ``test``) to reuse the columns they share.
     """
+    cache = {} if cache is None else cache
+    for col in features:
+        if col not in cache:
+            cache[col] = _encode(fit, test, col)
     cats = [c for c in features if is_categorical(fit.schema[c])]
     nums = [c for c in features if c not in cats]
-    fit_parts: list[Array] = []
-    test_parts: list[Array] = []
-    for col in cats:
-        counts = (
-            fit.select(pl.col(col).cast(pl.String))
-            .drop_nulls()
-            .group_by(col)
-            .len()
-            .sort(["len", col], descending=[True, False])
-        )
-        levels = counts[col].to_list()
-        keep = levels[:MAX_LEVELS]
-        mapping = {v: float(i) for i, v in enumerate(keep)}
-        other = float(len(keep)) if len(levels) > len(keep) else None
-        for frame, parts in ((fit, fit_parts), (test, test_parts)):
-            values = frame[col].cast(pl.String)
-            coded = values.replace_strict(mapping, default=None, return_dtype=pl.Float64)
-            if other is not None:
-                coded = (
-                    pl.select(
-                        pl.when(values.is_not_null() & coded.is_null())
-                        .then(pl.lit(other))
-                        .otherwise(coded)
-                    )
-                    .to_series()
-                    .cast(pl.Float64)
-                )
-            parts.append(coded.fill_null(np.nan).to_numpy().astype(np.float64))
-    for col in nums:
-        for frame, parts in ((fit, fit_parts), (test, test_parts)):
-            s = frame[col].cast(pl.Float64)
-            parts.append(s.fill_null(np.nan).to_numpy().astype(np.float64))
-    width = len(cats) + len(nums)
+    order = cats + nums
 
-    def stack(parts: list[Array], rows: int) -> Array:
+    def stack(side: int, rows: int) -> Array:
+        parts = [cache[c][side] for c in order]
         return np.column_stack(parts) if parts else np.zeros((rows, 0))
 
     return Design(
-        tuple(cats + nums),
+        tuple(order),
         len(cats),
-        stack(fit_parts, fit.height).reshape(fit.height, width),
-        stack(test_parts, test.height).reshape(test.height, width),
+        stack(0, fit.height).reshape(fit.height, len(order)),
+        stack(1, test.height).reshape(test.height, len(order)),
     )
 
 

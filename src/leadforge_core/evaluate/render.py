@@ -65,6 +65,21 @@ def model_rows(task: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def sampling_line(task: dict[str, Any]) -> str:
+    """Which rows the models were fitted and scored on, in one sentence."""
+    s = task.get("sampling") or {}
+    if not s:
+        return ""
+    scored = f"scored on all {s['test_rows']:,} test rows"
+    if s.get("sampled"):
+        return (
+            f"fitted on a sample of {s['fit_rows']:,} of the {s['available_fit_rows']:,} "
+            f"train + valid rows (stratified by target, fixed seed; limit {s['max_fit_rows']:,}, "
+            f"--max-fit-rows 0 fits on all); {scored}"
+        )
+    return f"fitted on all {s['fit_rows']:,} train + valid rows; {scored}"
+
+
 def _audit_lines(task: dict[str, Any]) -> list[str]:
     a = task["leakage_audit"]
     lines = []
@@ -120,6 +135,8 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         for row in rows:
             table.add_row(*row)
         console.print(table)
+        if line := sampling_line(task):
+            console.print(f"  rows: {line}", markup=False)
         for line in _audit_lines(task):
             console.print(f"  audit: {line}", markup=False)
         oracle = task["oracle"]
@@ -166,6 +183,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         header, rows = model_rows(task)
         lines += _md_table(header, rows)
         lines.append("")
+        if line := sampling_line(task):
+            lines += [f"Rows: {line}.", ""]
         lines += [f"- {line}" for line in _audit_lines(task)]
         oracle = task["oracle"]
         if oracle["available"]:

@@ -14,6 +14,7 @@ from leadforge_core.errors import BundleIOError, PluginError
 from leadforge_core.evaluate import audit, models
 from leadforge_core.evaluate.deps import require
 from leadforge_core.evaluate.metrics import HEADLINE, ExtraMetric, score
+from leadforge_core.evaluate.sample import DEFAULT_MAX_FIT_ROWS, fit_sample, normalize_limit
 from leadforge_core.evaluate.verdict import overall_verdict, task_verdict
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.validation.view import BundleReadError, BundleView
@@ -97,8 +98,14 @@ def evaluate_task(
     task: str,
     dictionary: pl.DataFrame,
     host: PluginHost,
+    max_fit_rows: int | None = DEFAULT_MAX_FIT_ROWS,
 ) -> dict[str, Any]:
-    """Baselines, leakage lesson, audit, oracle and verdict of one task."""
+    """Baselines, leakage lesson, audit, oracle and verdict of one task.
+
+    Every model is fitted on train + valid, or on the fixed sample of ``max_fit_rows`` of
+    those rows that :func:`~leadforge_core.evaluate.sample.fit_sample` draws when there are
+    more (``None``/``0``: every row); scores use the whole test split, the audit every row.
+    """
     tm = view.task_manifest(task)
     task_type = str(tm.get("task_type"))
     if task_type not in HEADLINE:
@@ -125,6 +132,16 @@ def evaluate_task(
     fit = pl.concat([splits["train"], splits["valid"]], how="vertical_relaxed")
     test = splits["test"]
     y_fit, y_test = _target(fit, target, task_type), _target(test, target, task_type)
+    seed = view.manifest.get("seed")
+    sample = fit_sample(
+        y_fit,
+        task_type,
+        max_fit_rows,
+        seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0,
+        task,
+    )
+    if sample.rows is not None:
+        fit, y_fit = fit[sample.rows], y_fit[sample.rows]
     extras = extra_metrics(host, task_type)
     headline = HEADLINE[task_type]
 
@@ -132,8 +149,9 @@ def evaluate_task(
     if traps:
         variants["with_traps"] = clean + traps
     results: dict[str, dict[str, Any]] = {}
+    encoded: models.EncodedColumns = {}  # each column encoded once for every design
     for variant, features in variants.items():
-        d = models.design(fit, test, features)
+        d = models.design(fit, test, features, encoded)
         preds = models.fit_predict(d, y_fit, task_type)
         results[variant] = {
             name: score(task_type, y_test, pred, extras) for name, pred in preds.items()
@@ -192,7 +210,7 @@ def evaluate_task(
     else:
         # The oracle sees what students see (the task features without traps) plus the truth:
         # truth alone can miss the scale of a value target (current MRR is a feature).
-        d = models.design(fit, test, clean + truth)
+        d = models.design(fit, test, clean + truth, encoded)
         pred = models.fit_oracle(d, y_fit, task_type)
         ceiling = score(task_type, y_test, pred, [])
         gaps = {
@@ -227,6 +245,7 @@ def evaluate_task(
         "primary": primary,
         "features": {"used": len(clean), "traps": traps, "hidden_truth": truth},
         "target_summary": summary,
+        "sampling": sample.to_dict(test.height, everything.height),
         "models": results,
         "leakage_audit": leakage_audit,
         "oracle": oracle,
@@ -235,13 +254,20 @@ def evaluate_task(
     return out
 
 
-def evaluate_bundle(path: str | Path, host: PluginHost | None = None) -> dict[str, Any]:
+def evaluate_bundle(
+    path: str | Path,
+    host: PluginHost | None = None,
+    max_fit_rows: int | None = DEFAULT_MAX_FIT_ROWS,
+) -> dict[str, Any]:
     """Evaluate every task of the bundle at ``path``.
 
     Args:
         path: a bundle folder written by ``leadforge generate``.
         host: plugin host whose ``leadforge_evaluation_metrics`` hooks add metrics
             (default: the process-wide host).
+        max_fit_rows: largest number of train + valid rows a task's models are fitted on;
+            a task with more is fitted on a fixed, stratified sample of this many rows
+            (stated under ``sampling``). ``0`` or ``None`` fits on every row.
 
     Returns:
         One JSON-ready dict (``schema_version`` :data:`SCHEMA_VERSION`): bundle facts,
@@ -252,7 +278,9 @@ def evaluate_bundle(path: str | Path, host: PluginHost | None = None) -> dict[st
         BundleIOError: the folder is not a readable bundle.
         MissingExtraError: scikit-learn is not installed.
         PluginError, PluginCrash: a plugin's evaluation metric is invalid or raised.
+        ValueError: ``max_fit_rows`` is negative.
     """
+    limit = normalize_limit(max_fit_rows)
     bundle = Path(path)
     if not bundle.is_dir():
         raise BundleIOError(f"not a bundle folder: {bundle}")
@@ -274,7 +302,7 @@ def evaluate_bundle(path: str | Path, host: PluginHost | None = None) -> dict[st
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         for task in tasks:
             try:
-                results[task] = evaluate_task(view, task, dictionary, host)
+                results[task] = evaluate_task(view, task, dictionary, host, limit)
             except BundleReadError as exc:
                 raise BundleIOError(f"cannot evaluate {bundle}: {exc}") from None
     recipe = manifest.get("recipe") or {}
@@ -289,6 +317,7 @@ def evaluate_bundle(path: str | Path, host: PluginHost | None = None) -> dict[st
             "difficulty": manifest.get("difficulty"),
             "difficulty_bands": recipe.get("difficulty_bands") or {},
         },
+        "settings": {"max_fit_rows": limit},
         "tasks": results,
     }
     report["verdict"] = overall_verdict(report)

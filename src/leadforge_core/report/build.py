@@ -8,6 +8,7 @@ import inspect
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import attrs
 from leadforge_core import __version__
 from leadforge_core.bundle.model import TableSpec
 from leadforge_core.errors import BundleIOError, LeadforgeError
+from leadforge_core.evaluate.sample import DEFAULT_MAX_FIT_ROWS
 from leadforge_core.plugins import PluginHost, PluginRecord, get_host, plugin_code
 from leadforge_core.report.generic import (
     activity_section,
@@ -189,7 +191,7 @@ def _task_scores(name: str, task: dict[str, Any]) -> list[Block]:
                 ],
                 y_label=headline,
                 value_format=ValueFormat.NUMBER,
-                caption="Baselines fitted on the train split and scored on the test split, "
+                caption="Baselines fitted on train + valid and scored on the test split, "
                 "without and with the declared leakage traps.",
             )
         )
@@ -211,11 +213,27 @@ def _task_scores(name: str, task: dict[str, Any]) -> list[Block]:
         blocks.append(
             DataTable(["model", "variant", *metrics], rows, numeric=metrics, caption=name)
         )
+    sampling = task.get("sampling")
+    if isinstance(sampling, dict) and "fit_rows" in sampling:
+        blocks.append(Note(f"{name}: {_sampling_text(sampling)}"))
     if verdict.get("status"):
         summary = " ".join(str(x) for x in verdict.get("summary") or [])
         strength = f" ({verdict['strength']})" if verdict.get("strength") else ""
         blocks.append(Note(f"{name}: verdict {verdict['status']}{strength}. {summary}".strip()))
     return blocks
+
+
+def _sampling_text(s: dict[str, Any]) -> str:
+    """Which rows the baselines were fitted and scored on."""
+    scored = f"scored on all {s.get('test_rows', 0):,} test rows"
+    if s.get("sampled"):
+        return (
+            f"fitted on a fixed sample of {s['fit_rows']:,} of the "
+            f"{s.get('available_fit_rows', 0):,} train + valid rows (stratified by target, "
+            f"seeded from the bundle's seed and the task name; limit "
+            f"{s.get('max_fit_rows') or 0:,} rows, --max-fit-rows 0 fits on every row); {scored}."
+        )
+    return f"fitted on all {s['fit_rows']:,} train + valid rows; {scored}."
 
 
 def _score_blocks(result: Any) -> list[Block]:
@@ -236,10 +254,13 @@ def _score_blocks(result: Any) -> list[Block]:
 
 
 def evaluation_section(
-    view: BundleView, host: PluginHost | None = None
+    view: BundleView,
+    host: PluginHost | None = None,
+    max_fit_rows: int | None = DEFAULT_MAX_FIT_ROWS,
 ) -> tuple[ReportSection | None, str | None]:
     """Baseline scores from ``leadforge_core.evaluate`` when it and scikit-learn are present.
 
+    ``max_fit_rows`` is passed on to ``evaluate_bundle`` (``0``/``None``: fit on every row).
     Returns the section, or ``None`` with the reason it was skipped. A failing evaluation
     never breaks the report: it becomes the reason.
     """
@@ -254,8 +275,13 @@ def evaluation_section(
     if not callable(func):
         return None, "evaluation skipped: leadforge_core.evaluate has no evaluate_bundle()"
     try:
-        accepts_host = "host" in inspect.signature(func).parameters
-        result = func(view.path, host=host) if accepts_host else func(view.path)
+        params = inspect.signature(func).parameters
+        kwargs: dict[str, Any] = {}
+        if "host" in params:
+            kwargs["host"] = host
+        if "max_fit_rows" in params:
+            kwargs["max_fit_rows"] = max_fit_rows
+        result = func(view.path, **kwargs)
     except LeadforgeError as exc:
         return None, f"evaluation skipped: {exc}"
     except Exception as exc:  # optional section: report the failure, keep the page
@@ -301,7 +327,10 @@ def _merge(generic: list[ReportSection | None], extra: list[ReportSection]) -> l
 
 
 def build_report(
-    bundle: str | Path, host: PluginHost | None = None, evaluate: bool = True
+    bundle: str | Path,
+    host: PluginHost | None = None,
+    evaluate: bool = True,
+    max_fit_rows: int | None = DEFAULT_MAX_FIT_ROWS,
 ) -> Report:
     """Read a bundle and compute every section of its report (no drawing yet).
 
@@ -310,6 +339,8 @@ def build_report(
         host: the plugin host whose ``leadforge_report_sections`` hooks contribute
             (default: the process-wide host).
         evaluate: add baseline scores when ``leadforge_core.evaluate`` and scikit-learn exist.
+        max_fit_rows: largest number of train + valid rows the baselines are fitted on; a
+            larger task is fitted on a fixed sample (``0``/``None``: every row).
 
     Raises:
         BundleIOError: the folder is not a readable bundle.
@@ -319,10 +350,19 @@ def build_report(
         raise BundleIOError(f"not a bundle folder: {path}")
     view = BundleView(path)
     host = host or get_host()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadforge-report-evaluate")
     try:
         m = view.manifest
         mode = view.mode.value
         overview = overview_section(view)
+        # The baseline fits run on a second thread while the sections below aggregate (both
+        # mostly outside the GIL: scikit-learn's tree code and polars), so a 2-core machine
+        # overlaps them; the page is the same as when they run one after the other.
+        pending = (
+            pool.submit(evaluation_section, BundleView(path), host, max_fit_rows)
+            if evaluate
+            else None
+        )
         extra, notes = plugin_sections(view, host)
         generic: list[ReportSection | None] = [
             overview,
@@ -330,14 +370,16 @@ def build_report(
             targets_section(view),
             features_section(view),
         ]
-        if evaluate:
-            ev, why = evaluation_section(view, host)
+        if pending is not None:
+            ev, why = pending.result()
             generic.append(ev)
             if why:
                 notes.append(why)
         generic.append(graph_section(view))
     except BundleReadError as exc:
         raise BundleIOError(f"cannot report on {path}: {exc}") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     recipe = m.get("recipe") or {}
     title = str(recipe.get("title") or recipe.get("id") or m.get("scheme") or path.name)
     subtitle = (
@@ -353,6 +395,7 @@ def write_report(
     force: bool = False,
     host: PluginHost | None = None,
     evaluate: bool = True,
+    max_fit_rows: int | None = DEFAULT_MAX_FIT_ROWS,
 ) -> ReportResult:
     """Build the report of ``bundle`` and write it to ``out`` as one HTML file.
 
@@ -382,7 +425,7 @@ def write_report(
     if not target.parent.exists() or not os.access(target.parent, os.W_OK):
         raise BundleIOError(f"cannot write to {target.parent}: folder missing or read-only")
     check_available()
-    report = build_report(bundle, host, evaluate=evaluate)
+    report = build_report(bundle, host, evaluate=evaluate, max_fit_rows=max_fit_rows)
     data = render_html(report).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
