@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 import pytest
 from toy_scheme.scheme import ToyShop
@@ -214,6 +215,42 @@ def test_label_copy_as_numeric_feature_fails_validation(make_host: Any, tmp_path
             "'loyalty_points' reveals reorders_within_60_days in train, valid, test "
             "(ROC AUC 1.0000)" in leaks[0].message
         )
+
+
+def _truth_planter(public: bool) -> Planter:
+    """Plant a per-row truth column that reveals the label (a true probability may)."""
+
+    def plant(r: Rendered) -> Rendered:
+        task = r.tasks[TASK]
+        splits = {
+            s: f.with_columns(pl.col(TASK).cast(pl.Float64).alias("true_reorder_chance"))
+            for s, f in task.splits.items()
+        }
+        info = FeatureInfo(
+            "true_reorder_chance", "hidden_truth", "float64", "customer", "truth", "sim", "-",
+            available_in_public_mode=public,
+        )  # fmt: skip
+        return attrs.evolve(
+            r,
+            tasks={TASK: TaskOutput(task.spec, splits, task.details)},
+            features=[*r.features, info],
+        )
+
+    return plant
+
+
+def test_hidden_truth_is_exempt_from_the_leakage_probe_for_instructors_only(
+    make_host: Any, tmp_path: Path
+) -> None:
+    host = make_host(_broken_scheme(render_fix=_truth_planter(public=False)))
+    for mode in ("student_public", "research_instructor"):
+        report = validate_bundle(_generate(host, mode).save(tmp_path / mode), host)
+        assert "leakage" in report.checks_run and report.ok, report.findings
+    # truth a scheme forgot to withhold reaches students: there it is judged like any feature
+    host = make_host(_broken_scheme(render_fix=_truth_planter(public=True)))
+    path = _generate(host, "student_public").save(tmp_path / "leaky")
+    leaks = [f.message for f in validate_bundle(path, host).findings if f.check == "leakage"]
+    assert len(leaks) == 1 and "'true_reorder_chance' reveals" in leaks[0], leaks
 
 
 # --------------------------------------------------------------- tampered bundles

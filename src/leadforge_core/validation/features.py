@@ -17,6 +17,10 @@ MIN_COUNT = 50
 RATE_BOUNDS = (0.02, 0.98)
 Z = 1.96
 NON_FEATURE_GROUPS = {"identifier", "target"}
+#: Feature-dictionary group of per-row hidden truth (true latents, simulated probabilities):
+#: instructor-only task columns that are never model inputs (``leadforge evaluate`` uses them
+#: for its oracle ceiling only).
+TRUTH_GROUP = "hidden_truth"
 
 
 T = TypeVar("T", float, pl.Expr)

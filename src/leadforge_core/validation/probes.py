@@ -34,7 +34,7 @@ import polars as pl
 from leadforge_core.bundle import layout
 from leadforge_core.bundle.model import SPLITS
 from leadforge_core.ids import IdLookup
-from leadforge_core.validation.features import NON_FEATURE_GROUPS, wilson_interval
+from leadforge_core.validation.features import NON_FEATURE_GROUPS, TRUTH_GROUP, wilson_interval
 from leadforge_core.validation.findings import Check, Finding, named_check
 from leadforge_core.validation.view import BundleView
 
@@ -758,14 +758,17 @@ def _split_leaks(
     task_type: str,
     groups: Mapping[str, str],
     traps: set[str],
+    exempt_groups: frozenset[str] = frozenset(),
 ) -> list[Leak]:
-    """Leaks of one task split: every feature (not a trap) judged against every target."""
+    """Leaks of one task split: every feature (not a trap, not in ``exempt_groups``) judged
+    against every target."""
     targets = [t for t in declared_targets if t in frame.columns]
     features = [
         c
         for c in frame.columns
         if c in groups
         and groups[c] not in NON_FEATURE_GROUPS
+        and groups[c] not in exempt_groups
         and c not in targets
         and c not in traps
         and c != "row_id"
@@ -781,6 +784,9 @@ def _feature_leakage(view: BundleView, name: str) -> Iterator[Finding]:
         return  # reported by the feature checks
     groups = dict(zip(dictionary["feature_name"], dictionary["feature_group"], strict=True))
     traps = set(dictionary.filter(pl.col("leakage_risk") == "true")["feature_name"])
+    # Per-row truth is meant to reveal the target (it is the oracle's input, never a feature) and
+    # exists only for instructors; in a public bundle such a column is judged like any other.
+    exempt = frozenset() if view.mode.is_public else frozenset({TRUTH_GROUP})
     for task in view.task_names():
         tm = view.task_manifest(task)
         task_type = str(tm.get("task_type"))
@@ -795,7 +801,13 @@ def _feature_leakage(view: BundleView, name: str) -> Iterator[Finding]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
                 pool.submit(
-                    _split_leaks, frames[split], tm.get("targets", []), task_type, groups, traps
+                    _split_leaks,
+                    frames[split],
+                    tm.get("targets", []),
+                    task_type,
+                    groups,
+                    traps,
+                    exempt,
                 )
                 for split in SPLITS
             ]
@@ -818,7 +830,9 @@ def feature_leakage(name: str = "leakage") -> Check:
     """Check that no task feature reveals its target on its own (see :func:`leaking_features`).
 
     Features flagged ``leakage_risk=true`` in the feature dictionary (declared traps),
-    identifiers and targets are exempt. Each split is probed on its own (a leak planted in one
+    identifiers and targets are exempt, and so, in instructor bundles only, are the per-row
+    hidden-truth columns (feature group ``hidden_truth``: the inputs of ``leadforge
+    evaluate``'s oracle, never features; a public bundle's are judged). Each split is probed on its own (a leak planted in one
     split only is found), and a feature is reported once per task and target, naming the
     splits. The core runs this check on every task of every bundle.
 

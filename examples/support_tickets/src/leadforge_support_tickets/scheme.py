@@ -90,7 +90,7 @@ class TicketDays:
             **v, "open_hour": hour, "delay_hours": delay, "open_day": w["open_day"][i], "status": np.full(n, OPEN),
             "answer_day": w["open_day"][i] + ((hour + delay) // 24).astype(np.int64), "draws": block.draws("days"),
             "p_chase": simulate.sigmoid(v["chasing"] - 2.0),
-            "p_exit": [simulate.sigmoid(self.signal * v[E] - 3.6), simulate.sigmoid(v[R] - 1.8)],
+            "p_escalate": simulate.sigmoid(self.signal * v[E] - 3.6), "p_resolve": simulate.sigmoid(v[R] - 1.8),
             "events": simulate.EventRecorder({"event": ("ticket", "day", "code")}),
         }
         # fmt: on
@@ -99,7 +99,7 @@ class TicketDays:
         u = s["draws"].uniform(3)  # the same draws every day: common random numbers
         waiting = (s["open_day"] < t) & (s["status"] != CLOSED)
         answered = s["status"] == ANSWERED
-        exits = simulate.competing_exits(u[1], *(np.where(answered, p, 0.0) for p in s["p_exit"]))
+        exits = simulate.competing_exits(u[1], *(np.where(answered, s[p], 0.0) for p in ("p_escalate", "p_resolve")))
         chased = simulate.bernoulli(u[0], np.where(waiting, s["p_chase"], 0.0))
         replied = simulate.bernoulli(u[2], np.where(answered & (exits == simulate.STAY), 0.3, 0))
         closed = [np.flatnonzero(exits == k) for k in (0, 1)]
@@ -109,21 +109,17 @@ class TicketDays:
         s["status"][(s["answer_day"] == t) & (s["status"] == OPEN)] = ANSWERED
 
     def finish(self, s: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in s.items() if k not in ("p_chase", "p_exit", "draws")}
+        return {k: v for k, v in s.items() if k not in ("p_chase", "draws")}
 
 
 START, HOUR, PRIORITIES = dt.datetime(2025, 1, 6), 3_600_000_000, ("low", "normal", "high", "urgent")
-
-
-# Column and feature descriptions are data files shipped in the package.
-COLUMNS = pl.read_csv(files(__package__) / "data" / "columns.csv").to_dicts()
+COLUMNS = pl.read_csv(files(__package__) / "data" / "columns.csv").to_dicts()  # descriptions are package data
 FEATURES = pl.read_csv(files(__package__) / "data" / "features.csv").to_dicts()
 
 
 def table(name: str, text: str, ref: str | None = None) -> lf.TableSpec:
-    cols = [c for c in COLUMNS if c["table"] == name]
     specs = tuple(lf.ColumnSpec(c["column"], lf.DType(c["dtype"]), c["description"], c["column"] == "product_area")
-                  for c in cols)  # fmt: skip
+                  for c in COLUMNS if c["table"] == name)  # fmt: skip
     keys = (lf.ForeignKey(f"{ref[:-1]}_id", ref, f"{ref[:-1]}_id"),) if ref else ()
     order = (("opened_at", "first_response_at"),) if name == "tickets" else ()
     return lf.TableSpec(name, text, specs, specs[0].name, keys, order)
@@ -143,8 +139,7 @@ def ticket_features(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         t.join(tables["customers"].select("customer_id", "plan"), on="customer_id")
         .join(seen.agg(chasers.alias("followups")).collect(), on="ticket_id", how="left")
         .sort("ticket_id")
-        .with_columns(snapshot_time="first_response_at", response_hours=wait)
-        .with_columns(pl.col("followups").fill_null(0))
+        .with_columns(pl.col("followups").fill_null(0), snapshot_time="first_response_at", response_hours=wait)
     )
 
 
@@ -239,34 +234,40 @@ class SupportTickets(lf.Scheme):
         }
         spec, end = self.task_specs(p)[0], START + dt.timedelta(days=p.horizon_days)
         label, window = spec.name, pl.duration(days=p.window_days)
-        t, anchor = pl.col("event_at"), pl.col(asof.ANCHOR)  # the label looks past the anchor, on purpose:
-        later = asof.with_anchors(tables["ticket_events"], anchors(tables["tickets"]))
-        escalated = later.filter((t > anchor) & (t <= anchor + window) & (pl.col("kind") == "escalated"))
-        rows = ticket_features(tables).filter(pl.col("snapshot_time") + window <= end)
-        task = rows.select(pl.Series("row_id", make_ids("row", rows.height)), *(f["feature"] for f in FEATURES[1:]),
-                           pl.col("ticket_id").is_in(escalated.collect()["ticket_id"].implode()).alias(label))
+        t, anchor = pl.col("event_at"), pl.col(asof.ANCHOR)  # label and trap look past the anchor, on purpose
+        later = asof.with_anchors(tables["ticket_events"], anchors(tables["tickets"])).filter(t > anchor).collect()
+        escalated = later.filter(t <= anchor + window, pl.col("kind") == "escalated")["ticket_id"].implode()
+        late = (t - anchor).dt.total_microseconds() / HOUR  # the trap: a field the desk fills in once it is resolved
+        trap = later.filter(pl.col("kind") == "resolved").select("ticket_id", resolution_hours=late)
+        # per-row truth (instructor splits only): each day an answered ticket escalates (pe), else resolves (pr)
+        pe, pr = sim["p_escalate"].astype(np.float64), np.minimum(sim["p_resolve"], 1.0 - sim["p_escalate"])
+        truth = {"true_frustration": world[F][world["customer"]],
+                 "true_escalation_probability": pe / (pe + pr) * (1 - (1 - pe - pr) ** p.window_days)}
+        rows = ticket_features(tables).with_columns(**truth).filter(pl.col("snapshot_time") + window <= end)
+        rows = rows.join(trap, on="ticket_id", how="left", maintain_order="left").with_columns(
+            pl.Series("row_id", make_ids("row", rows.height)), pl.col("ticket_id").is_in(escalated).alias(label))
+        task = rows.select(*(f["feature_name"] for f in FEATURES), label)
         split, details = assign_splits(task, p.split, st.generator("split"), time_col="snapshot_time", label_col=label)
-        features = [lf.FeatureInfo(f["feature"], f["group"], f["dtype"], "ticket", f["description"], "-", "-")
-                    for f in FEATURES]
+        features = [lf.FeatureInfo(**f) for f in FEATURES]
         features.append(lf.FeatureInfo(label, "target", "bool", "ticket", spec.description, "ticket_events", "-"))
         details = {"snapshot_rule": "each ticket at its first response", "split": details,
                    "target_semantics": f"true if the ticket escalates within {p.window_days} days after it",
-                   "leakage_policy": "features use only what is known at the first response"}
+                   "leakage_policy": "features use only what is known at the first response, except the trap",
+                   "leakage_traps": ["resolution_hours"]}
         # fmt: on
-        graph, motif = world["graph"], world["motif"]
         splits = {s: task.filter(split == s) for s in ("train", "valid", "test")}
         return lf.Rendered(
             tables=tables,
             tasks={label: lf.TaskOutput(spec, splits, details)},
             features=features,
-            truth={"graph.json": graph.to_json(), "graph.graphml": graph.to_graphml()},
+            truth={"graph.json": world["graph"].to_json(), "graph.graphml": world["graph"].to_graphml()},
             public_summary={"customers": p.n_customers, "tickets": ids.len()},
             card_sections=[
                 lf.CardSection("Story", f"The help desk of {w.company}: {ids.len()} tickets."),
-                lf.CardSection("Hidden world", MOTIFS[motif].story, instructor_only=True),
+                lf.CardSection("Hidden world", MOTIFS[world["motif"]].story, instructor_only=True),
             ],
             manifest_extra={"horizon_end": end.isoformat(), "prevalence_band": prof.prevalence_band},
-            instructor_manifest_extra={"motif_family": motif},
+            instructor_manifest_extra={"motif_family": world["motif"]},
         )
 
     def snapshot_cut(self, rendered: lf.Rendered, ctx: lf.RunContext) -> dict[str, pl.DataFrame]:
