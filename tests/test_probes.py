@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadforge_core import Generator
 from leadforge_core.plugins import PluginHost
@@ -310,3 +312,49 @@ def test_event_windows_anchor_at_a_column(public: Path) -> None:
     assert list(check(BundleView(public))) == []
     with pytest.raises(ValueError, match="needs the entity table"):
         probes.at_column("anchor_at").resolve(BundleView(public), np.zeros(1, dtype=np.int64))
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([-0.0, 0.0, 0.5, 1e9])),
+        min_size=0,
+        max_size=80,
+    ),
+    st.lists(st.booleans(), min_size=80, max_size=80),
+    st.sampled_from(["float", "int", "datetime"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_rules_counted_from_one_sort_match_the_masks(
+    values: list[float | int | None], labels: list[bool], kind: str
+) -> None:
+    """Thresholds at polars' quantiles and every rule's counts, from one sort, are what one
+    mask per rule gives (ties, nulls, -0.0, integers and timestamps included)."""
+    if kind == "float":
+        s = pl.Series("x", [None if v is None else float(v) for v in values], dtype=pl.Float64)
+    else:
+        ints = [None if v is None else int(v) % 1000 for v in values]
+        s = pl.Series("x", ints, dtype=pl.Int64)
+        if kind == "datetime":
+            s = s.cast(pl.Datetime("us"))
+    y = pl.Series("y", labels[: s.len()], dtype=pl.Boolean)
+    masks = [(text, int(m.sum()), int((m & y).sum())) for text, m in probes._rules(s)]
+    assert probes._rule_counts(s, y) == masks
+
+
+def test_leaking_features_same_with_one_sort_or_masks(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    y = rng.random(4000) < 0.3
+    frame = pl.DataFrame(
+        {
+            "y": y,
+            "copy": y.astype(np.float64) + rng.normal(0, 1e-3, y.size),  # AUC 1
+            "rule": np.where(y & (rng.random(y.size) < 0.3), 10.0, rng.random(y.size)),
+            "plain": rng.normal(size=y.size),
+            "gappy": pl.Series(np.where(rng.random(y.size) < 0.2, None, rng.normal(size=y.size))),
+        }
+    )
+    features = ["copy", "rule", "plain", "gappy"]
+    fast = probes.leaking_features(frame, "y", "binary", features)
+    monkeypatch.setattr(probes._Sorted, "of", classmethod(lambda cls, num, y: None))
+    slow = probes.leaking_features(frame, "y", "binary", features)
+    assert fast == slow and [x.feature for x in fast] == ["copy", "rule"]

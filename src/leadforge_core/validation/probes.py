@@ -423,21 +423,77 @@ def best_rules(frame: pl.DataFrame, label: str, skip: Iterable[str] = ()) -> lis
     for col in frame.columns:
         if col in skipped or col.endswith("_id") or col == "row_id":
             continue
-        for text, mask in _rules(frame[col]):
-            hit = int(mask.sum())
-            if hit == 0:
-                continue
-            tp = int((mask & y).sum())
-            out.append(
-                {
-                    "rule": text,
-                    "column": col,
-                    "precision": tp / hit,
-                    "recall": tp / n_pos,
-                    "support": hit,
-                }
-            )
+        out += _rule_rows(col, _rule_counts(frame[col], y), n_pos)
     return out
+
+
+def _rule_rows(col: str, counts: list[tuple[str, int, int]], n_pos: int) -> list[dict[str, Any]]:
+    return [
+        {"rule": text, "column": col, "precision": tp / hit, "recall": tp / n_pos, "support": hit}
+        for text, hit, tp in counts
+        if hit
+    ]
+
+
+def _rule_counts(s: pl.Series, y: pl.Series) -> list[tuple[str, int, int]]:
+    """``(rule, rows selected, positives selected)`` of every rule of :func:`_rules`, in its
+    order; numeric columns are counted from one sort (:class:`_Sorted`)."""
+    if _is_numeric(s.dtype) and not _is_categorical(s.dtype):
+        sorted_ = _Sorted.of(_numeric(s), y)
+        if sorted_ is not None:
+            return sorted_.rule_counts(str(s.name))
+    return [(text, int(mask.sum()), int((mask & y).sum())) for text, mask in _rules(s)]
+
+
+@attrs.frozen
+class _Sorted:
+    """A numeric column's non-null values in order, with the label along, for threshold
+    rules and ranks from one sort."""
+
+    order: np.ndarray
+    values: np.ndarray
+    #: ``positives[k]``: positives among the ``k`` smallest values.
+    positives: np.ndarray
+    nulls: int
+    null_positives: int
+
+    @classmethod
+    def of(cls, num: pl.Series, y: pl.Series) -> _Sorted | None:
+        """``num`` (float64) against boolean ``y`` (nulls: negative); ``None`` when ``num``
+        holds NaN (ordered differently by polars and numpy)."""
+        known = num.is_not_null().to_numpy()
+        values = num.to_numpy()[known]
+        if np.isnan(values).any():
+            return None
+        label = y.to_numpy()
+        order = np.argsort(values)  # counts and mean ranks do not depend on how ties fall
+        positives = np.concatenate(([0], np.cumsum(label[known][order], dtype=np.int64)))
+        return cls(order, values[order], positives, int((~known).sum()), int(label[~known].sum()))
+
+    def quantiles(self) -> list[float]:
+        """The distinct values at :data:`QUANTILES` (polars' ``nearest`` interpolation)."""
+        n = self.values.size
+        if n == 0:
+            return []
+        at = np.clip(np.floor((n - 1) * np.asarray(QUANTILES) + 0.5).astype(np.int64), 0, n - 1)
+        return sorted({float(v) for v in self.values[at]})
+
+    def rule_counts(self, col: str) -> list[tuple[str, int, int]]:
+        """What :func:`_rules` with masks would count, for this column."""
+        n, total = self.values.size, int(self.positives[-1])
+        out: list[tuple[str, int, int]] = []
+        for q in self.quantiles():
+            below = int(np.searchsorted(self.values, q, side="left"))
+            upto = int(np.searchsorted(self.values, q, side="right"))
+            out.append((f"{col} >= {q:g}", n - below, total - int(self.positives[below])))
+            out.append((f"{col} <= {q:g}", upto, int(self.positives[upto])))
+        if self.nulls:
+            out.append((f"{col} is null", self.nulls, self.null_positives))
+        return out
+
+    def ranks(self) -> np.ndarray:
+        """Average ranks of the non-null values, in their original order (as :func:`_ranks`)."""
+        return _ranks_sorted(self.order, self.values)
 
 
 def revealing_rules(
@@ -618,13 +674,17 @@ def join_reconstruction(
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Average ranks (ties share their mean rank), 1-based."""
     order = np.argsort(values)  # ties get their mean rank: any order will do
-    sorted_v = values[order]
+    return _ranks_sorted(order, values[order])
+
+
+def _ranks_sorted(order: np.ndarray, sorted_v: np.ndarray) -> np.ndarray:
+    """:func:`_ranks` of the values ``sorted_v`` that ``order`` sorted."""
     new = np.concatenate(([True], sorted_v[1:] != sorted_v[:-1]))
     group = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], values.size)
+    ends = np.append(starts[1:], sorted_v.size)
     mean_rank = (starts + ends + 1) / 2.0
-    ranks = np.empty(values.size, dtype=np.float64)
+    ranks = np.empty(sorted_v.size, dtype=np.float64)
     ranks[order] = mean_rank[group]
     return ranks
 
@@ -632,11 +692,14 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 def roc_auc(score: np.ndarray, y: np.ndarray) -> float | None:
     """ROC AUC of ``score`` for boolean ``y`` (Mann-Whitney, ties count half); ``None``
     when a class is empty."""
+    return _auc_from_ranks(None if y.size == 0 else _ranks(score), y)
+
+
+def _auc_from_ranks(r: np.ndarray | None, y: np.ndarray) -> float | None:
     n_pos = int(y.sum())
     n_neg = y.size - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if n_pos == 0 or n_neg == 0 or r is None:
         return None
-    r = _ranks(score)
     return float((r[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
@@ -717,7 +780,16 @@ def leaking_features(
         numeric = _is_numeric(s.dtype) and s.dtype != pl.Boolean
         if task_type == "binary":
             y = y_all.cast(pl.Boolean)
-            if numeric:
+            # Without null labels, one sort of the feature serves its ranks and its rules.
+            sorted_ = _Sorted.of(_numeric(s), y) if numeric and not y.null_count() else None
+            if sorted_ is not None:
+                if sorted_.values.size >= min_rows:
+                    labels = y.to_numpy()[s.is_not_null().to_numpy()]
+                    auc = _auc_from_ranks(sorted_.ranks(), labels)
+                    if auc is not None and max(auc, 1 - auc) >= RANK_LIMIT:
+                        leaks.append(Leak(col, target, f"ROC AUC {auc:.4f}"))
+                        continue
+            elif numeric:
                 ok = (s.is_not_null() & y.is_not_null()).to_numpy()
                 if ok.sum() >= min_rows:
                     values = _numeric(s).to_numpy()[ok]
@@ -725,7 +797,13 @@ def leaking_features(
                     if auc is not None and max(auc, 1 - auc) >= RANK_LIMIT:
                         leaks.append(Leak(col, target, f"ROC AUC {auc:.4f}"))
                         continue
-            hits = revealing_rules(best_rules(frame.select(col, target), target))
+            if sorted_ is not None:
+                n_pos = int(y.sum())
+                named_out = col.endswith("_id") or col == "row_id"  # as best_rules skips them
+                counts = sorted_.rule_counts(col) if n_pos and not named_out else []
+                hits = revealing_rules(_rule_rows(col, counts, n_pos))
+            else:
+                hits = revealing_rules(best_rules(frame.select(col, target), target))
             if hits:
                 r = hits[0]
                 leaks.append(
