@@ -358,3 +358,22 @@ def test_leaking_features_same_with_one_sort_or_masks(monkeypatch: pytest.Monkey
     monkeypatch.setattr(probes._Sorted, "of", classmethod(lambda cls, num, y: None))
     slow = probes.leaking_features(frame, "y", "binary", features)
     assert fast == slow and [x.feature for x in fast] == ["copy", "rule"]
+
+
+def test_public_bundle_with_instructor_only_columns_fails_validation(
+    public: Path, toy_host: PluginHost
+) -> None:
+    """A public bundle may not document (nor carry) per-row hidden truth."""
+    from leadforge_core.validation.runner import validate_bundle
+
+    assert validate_bundle(public, toy_host).ok
+    dictionary = public / "feature_dictionary.csv"
+    frame = pl.read_csv(dictionary)
+    row = frame.head(1).with_columns(
+        feature_name=pl.lit("true_latent"),
+        feature_group=pl.lit("hidden_truth"),
+        available_in_public_mode=pl.lit(False),
+    )
+    pl.concat([frame, row], how="vertical_relaxed").write_csv(dictionary)
+    messages = [f.message for f in validate_bundle(public, toy_host).findings]
+    assert "public bundle documents instructor-only columns: true_latent" in messages

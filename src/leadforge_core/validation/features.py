@@ -76,6 +76,17 @@ def feature_checks(view: BundleView) -> Iterator[Finding]:
         return
     groups = dict(zip(dictionary["feature_name"], dictionary["feature_group"], strict=True))
     traps = set(dictionary.filter(pl.col("leakage_risk") == "true")["feature_name"])
+    if view.mode.is_public:
+        hidden = dictionary.filter(
+            (pl.col("feature_group") == TRUTH_GROUP)
+            | (pl.col("available_in_public_mode").cast(pl.String).str.to_lowercase() == "false")
+        )["feature_name"]
+        if hidden.len():
+            yield Finding(
+                "features",
+                f"public bundle documents instructor-only columns: {', '.join(hidden.to_list())}",
+                layout.FEATURE_DICTIONARY,
+            )
     for task in view.task_names():
         try:
             train = view.task_split(task, "train")
