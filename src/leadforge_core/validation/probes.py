@@ -452,6 +452,8 @@ class _Sorted:
 
     order: np.ndarray
     values: np.ndarray
+    #: The label of each non-null value, in the column's row order.
+    labels: np.ndarray
     #: ``positives[k]``: positives among the ``k`` smallest values.
     positives: np.ndarray
     nulls: int
@@ -460,15 +462,18 @@ class _Sorted:
     @classmethod
     def of(cls, num: pl.Series, y: pl.Series) -> _Sorted | None:
         """``num`` (float64) against boolean ``y`` (nulls: negative); ``None`` when ``num``
-        holds NaN (ordered differently by polars and numpy)."""
+        holds NaN (ordered differently by polars and numpy) or -0.0 (which of -0.0 and 0.0 a
+        quantile names depends on how polars' sort placed them)."""
         known = num.is_not_null().to_numpy()
         values = num.to_numpy()[known]
-        if np.isnan(values).any():
+        if np.isnan(values).any() or (np.signbit(values) & (values == 0)).any():
             return None
         label = y.to_numpy()
+        labels = label[known]
         order = np.argsort(values)  # counts and mean ranks do not depend on how ties fall
-        positives = np.concatenate(([0], np.cumsum(label[known][order], dtype=np.int64)))
-        return cls(order, values[order], positives, int((~known).sum()), int(label[~known].sum()))
+        positives = np.concatenate(([0], np.cumsum(labels[order], dtype=np.int64)))
+        nulls, null_positives = int((~known).sum()), int(label[~known].sum())
+        return cls(order, values[order], labels, positives, nulls, null_positives)
 
     def quantiles(self) -> list[float]:
         """The distinct values at :data:`QUANTILES` (polars' ``nearest`` interpolation)."""
@@ -775,17 +780,16 @@ def leaking_features(
     # Ranks of a regression target over all its non-null rows, shared by every feature
     # without nulls there.
     y_ranks: np.ndarray | None = None
+    y = y_all.cast(pl.Boolean) if task_type == "binary" else y_all
     for col in features:
         s = frame[col]
         numeric = _is_numeric(s.dtype) and s.dtype != pl.Boolean
         if task_type == "binary":
-            y = y_all.cast(pl.Boolean)
             # Without null labels, one sort of the feature serves its ranks and its rules.
             sorted_ = _Sorted.of(_numeric(s), y) if numeric and not y.null_count() else None
             if sorted_ is not None:
                 if sorted_.values.size >= min_rows:
-                    labels = y.to_numpy()[s.is_not_null().to_numpy()]
-                    auc = _auc_from_ranks(sorted_.ranks(), labels)
+                    auc = _auc_from_ranks(sorted_.ranks(), sorted_.labels)
                     if auc is not None and max(auc, 1 - auc) >= RANK_LIMIT:
                         leaks.append(Leak(col, target, f"ROC AUC {auc:.4f}"))
                         continue
