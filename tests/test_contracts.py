@@ -185,27 +185,10 @@ def test_wrongly_shaped_details_are_a_scheme_bug(make_host: Any) -> None:
 
 
 def test_label_copy_as_numeric_feature_fails_validation(make_host: Any, tmp_path: Path) -> None:
-    def copy_label(r: Rendered) -> Rendered:
-        task = r.tasks[TASK]
-        splits = {
-            s: f.with_columns(pl.col(TASK).cast(pl.Int64).alias("loyalty_points"))
-            for s, f in task.splits.items()
-        }
-        info = FeatureInfo(
-            "loyalty_points", "behaviour", "int64", "customer", "points", "orders", "signup..anchor"
-        )
-        return Rendered(
-            tables=r.tables,
-            tasks={TASK: TaskOutput(task.spec, splits, task.details)},
-            features=[*r.features, info],
-            truth=r.truth,
-            public_summary=r.public_summary,
-            card_sections=r.card_sections,
-            manifest_extra=r.manifest_extra,
-            instructor_manifest_extra=r.instructor_manifest_extra,
-        )
-
-    host = make_host(_broken_scheme(render_fix=copy_label))
+    info = FeatureInfo(
+        "loyalty_points", "behaviour", "int64", "customer", "points", "orders", "signup..anchor"
+    )
+    host = make_host(_broken_scheme(render_fix=_label_copy(pl.Int64, info)))
     for mode in ("student_public", "research_instructor"):
         path = _generate(host, mode).save(tmp_path / mode)
         report = validate_bundle(path, host)
@@ -217,19 +200,16 @@ def test_label_copy_as_numeric_feature_fails_validation(make_host: Any, tmp_path
         )
 
 
-def _truth_planter(public: bool) -> Planter:
-    """Plant a per-row truth column that reveals the label (a true probability may)."""
+def _label_copy(dtype: type[pl.DataType], info: FeatureInfo) -> Planter:
+    """Plant a column ``info.feature_name``: the label cast to ``dtype``, documented as
+    ``info``, in every split of the task."""
 
     def plant(r: Rendered) -> Rendered:
         task = r.tasks[TASK]
         splits = {
-            s: f.with_columns(pl.col(TASK).cast(pl.Float64).alias("true_reorder_chance"))
+            s: f.with_columns(pl.col(TASK).cast(dtype).alias(info.feature_name))
             for s, f in task.splits.items()
         }
-        info = FeatureInfo(
-            "true_reorder_chance", "hidden_truth", "float64", "customer", "truth", "sim", "-",
-            available_in_public_mode=public,
-        )  # fmt: skip
         return attrs.evolve(
             r,
             tasks={TASK: TaskOutput(task.spec, splits, task.details)},
@@ -237,6 +217,15 @@ def _truth_planter(public: bool) -> Planter:
         )
 
     return plant
+
+
+def _truth_planter(public: bool) -> Planter:
+    """Plant a per-row truth column that reveals the label (a true probability may)."""
+    info = FeatureInfo(
+        "true_reorder_chance", "hidden_truth", "float64", "customer", "truth", "sim", "-",
+        available_in_public_mode=public,
+    )  # fmt: skip
+    return _label_copy(pl.Float64, info)
 
 
 def test_hidden_truth_is_exempt_from_the_leakage_probe_for_instructors_only(
