@@ -143,3 +143,23 @@ def test_named_check_turns_bad_data_into_findings(bundle: Path) -> None:
     [bad] = list(named_check("probe", bad_column)(view))
     assert bad.message.startswith("cannot evaluate: ColumnNotFoundError")
     assert named_check("probe", bad_column).__name__ == "probe"
+
+
+def test_threaded_checks_report_as_serial(
+    bundle: Path, toy_host: PluginHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checks run on a thread pool; the report (checks, order, findings, and a file read once
+    by several checks) is the serial one."""
+    from leadforge_core.validation import runner
+
+    f = bundle / "tables/orders.parquet"
+    orders = pl.read_parquet(f)
+    pl.concat([orders, orders.head(3)]).write_parquet(f)  # duplicate keys: several checks fail
+    (bundle / "tables/customers.parquet").write_bytes(b"garbage")
+    threaded = validate_bundle(bundle, toy_host)
+    monkeypatch.setattr(runner, "MAX_THREADS", 1)
+    serial = validate_bundle(bundle, toy_host)
+    assert len(threaded.findings) >= 3
+    assert threaded.checks_run == serial.checks_run
+    assert [str(x) for x in threaded.findings] == [str(x) for x in serial.findings]
+    assert threaded.checks_skipped == serial.checks_skipped

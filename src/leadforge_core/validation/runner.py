@@ -10,7 +10,9 @@ scheme's declarations when only the base is installed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,16 +32,49 @@ from leadforge_core.validation.view import BundleReadError, BundleView
 __all__ = ["validate_bundle"]
 
 
+#: Checks run concurrently on at most this many threads (they only read the bundle; the
+#: heavy ones spend their time in polars and numpy, which release the GIL).
+MAX_THREADS = 2
+
+
 def _run(report: Report, name: str, check: Callable[[], Iterable[Finding]]) -> None:
     report.checks_run.append(name)
+    report.findings.extend(_findings(name, check))
+
+
+def _findings(name: str, check: Callable[[], Iterable[Finding]]) -> list[Finding]:
+    """What ``check`` finds; a core check that cannot read the bundle, or crashes, is a
+    finding about it. A plugin's crash (:class:`PluginCrash`) propagates."""
     try:
-        report.findings.extend(check())
+        return list(check())
     except BundleReadError as exc:
-        report.findings.append(Finding(name, exc.message, exc.location))
+        return [Finding(name, exc.message, exc.location)]
     except PluginCrash:
         raise
     except Exception as exc:  # a core check must never take validation down
-        report.findings.append(Finding(name, f"check could not run: {type(exc).__name__}: {exc}"))
+        return [Finding(name, f"check could not run: {type(exc).__name__}: {exc}")]
+
+
+def _run_all(
+    report: Report, planned: Sequence[tuple[str, Callable[[], Iterable[Finding]]]]
+) -> None:
+    """Run the independent checks ``planned`` on a small thread pool; the report lists them
+    and their findings in the planned order whatever order they finish in, and the first
+    plugin crash in that order is raised once every started check has ended."""
+    threads = min(MAX_THREADS, os.cpu_count() or 1, len(planned))
+    if threads <= 1:
+        for name, thunk in planned:
+            _run(report, name, thunk)
+        return
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="leadforge-check")
+    try:
+        futures = [pool.submit(_findings, name, thunk) for name, thunk in planned]
+        for (name, _), future in zip(planned, futures, strict=True):
+            found = future.result()
+            report.checks_run.append(name)
+            report.findings.extend(found)
+    finally:  # on a crash or an interrupt, checks not yet started do not start
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _plugins_entries(view: BundleView) -> list[dict[str, Any]]:
@@ -204,12 +239,14 @@ def validate_bundle(
         planned.append((pc.full_name, partial(_plugin_check, pc, view)))
     skipped += _absent_contributors(view, host, missing)
     selection.check_patterns(["manifest", *(name for name, _ in planned)])
+    chosen: list[tuple[str, Callable[[], Iterable[Finding]]]] = []
     for name, thunk in planned:
         reason = selection.skip_reason(name)
         if reason is not None:
             skipped.append((name, reason))
-            continue
-        _run(report, name, thunk)
+        else:
+            chosen.append((name, thunk))
+    _run_all(report, chosen)
     report.checks_skipped = skipped
     return report
 

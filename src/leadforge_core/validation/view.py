@@ -11,6 +11,7 @@ they are written as one file or as a Parquet dataset (``tables/leads/part-*.parq
 from __future__ import annotations
 
 import json
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,9 @@ class BundleView:
     def __init__(self, path: str | Path, preload: dict[str, pl.DataFrame] | None = None) -> None:
         self.path = Path(path)
         self._tables: dict[str, pl.DataFrame] = dict(preload or {})
+        # Checks may run on several threads: each file is read once, by the first asker.
+        self._guard = threading.Lock()
+        self._reading: dict[str, threading.Lock] = {}
 
     def read_json(self, rel: str) -> Any:
         """The parsed JSON file at bundle-relative path ``rel``."""
@@ -92,17 +96,22 @@ class BundleView:
         cached); parts are read in order."""
         if rel in self._tables:
             return self._tables[rel]
-        files = self.parquet_files(rel)
-        if not files:
-            raise BundleReadError(rel, "file is missing")
-        try:
-            frame = pl.read_parquet(files[0] if len(files) == 1 else files)
-        except Exception as exc:  # polars/pyarrow raise many types for corrupt files
-            raise BundleReadError(
-                self.location(rel), f"not readable as Parquet ({_first_line(exc)})"
-            ) from None
-        self._tables[rel] = frame
-        return frame
+        with self._guard:
+            lock = self._reading.setdefault(rel, threading.Lock())
+        with lock:
+            if rel in self._tables:  # read by another thread meanwhile
+                return self._tables[rel]
+            files = self.parquet_files(rel)
+            if not files:
+                raise BundleReadError(rel, "file is missing")
+            try:
+                frame = pl.read_parquet(files[0] if len(files) == 1 else files)
+            except Exception as exc:  # polars/pyarrow raise many types for corrupt files
+                raise BundleReadError(
+                    self.location(rel), f"not readable as Parquet ({_first_line(exc)})"
+                ) from None
+            self._tables[rel] = frame
+            return frame
 
     def scan_parquet(self, rel: str) -> pl.LazyFrame:
         """A lazy scan of ``rel`` over its file or parts (the cached frame when loaded), so a
