@@ -204,19 +204,36 @@ def _run_unit(fn: Callable[[T], R], index: int, item: T) -> R:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while worker processes may be started: an ignored signal stays ignored
-    across ``exec``, so a worker never sees the terminal's Ctrl-C, even while it is still
-    importing (the parent stops the workers itself)."""
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread while worker processes may be started.
+
+    A process inherits the signal mask of the thread that starts it, so a new worker holds
+    a Ctrl-C that reaches it while it is still importing, until its initializer ignores the
+    signal (the parent stops the workers itself). The parent loses nothing: a Ctrl-C that
+    arrives meanwhile is taken by another of its threads, or stays pending here until the
+    mask is restored, and then interrupts as usual.
+    """
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: nothing to do
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def interruptible_waits() -> None:
+    """Let Ctrl-C interrupt a blocking wait of this process (for workers' results).
+
+    A library may install its own SIGINT handler with ``SA_RESTART`` (polars does on
+    import): the kernel then restarts a lock wait after the handler, and Python never gets
+    to raise ``KeyboardInterrupt`` while it waits. This keeps whatever handler is installed
+    and only clears that flag.
+    """
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.siginterrupt(signal.SIGINT, True)
 
 
 class ProcessExecutor(Executor):
@@ -278,6 +295,7 @@ class ProcessExecutor(Executor):
         what: str = "block",
         on_done: Callable[[int], None] | None = None,
     ) -> list[R]:
+        interruptible_waits()
         pool = self._start()
         results: dict[int, R] = {}
         pending: dict[cf.Future[R], int] = {}
@@ -292,7 +310,7 @@ class ProcessExecutor(Executor):
                         exhausted = True
                         break
                     i, item = nxt
-                    with _sigint_ignored():  # a worker started now inherits "ignore Ctrl-C"
+                    with _sigint_held():  # a worker started now holds Ctrl-C until it ignores it
                         pending[pool.submit(_run_unit, fn, i, item)] = i
                 if not pending:
                     break
@@ -383,6 +401,7 @@ class DaskExecutor(Executor):
         what: str = "block",
         on_done: Callable[[int], None] | None = None,
     ) -> list[R]:
+        interruptible_waits()
         distributed = self._distributed
         run = uuid.uuid4().hex[:12]
         window = max(2 * self.workers, 2)
